@@ -1,0 +1,211 @@
+"""One connection to a server: requests out, replies matched to them by id.
+
+Any thread may send a request and wait for its reply. Whichever waiting
+thread finds the socket free reads it for everyone (leader/follower), so a
+single-threaded script pays no thread hand-off, and several threads share
+one connection safely. While nobody waits, a small daemon thread reads now
+and then, so the server's keepalive pings are answered and a dropped
+connection is noticed between calls.
+"""
+from __future__ import absolute_import
+
+import itertools
+import threading
+import time
+
+from compas_cloud.errors import CloudTimeout, ConnectionClosed, ProtocolError, error_from_data
+from compas_cloud.protocol import codec, messages
+
+#: How often (seconds) the idle reader looks at the socket.
+IDLE_POLL = 1.0
+
+# The longest single wait on the socket; waits are repeated until their deadline.
+_SLICE = 0.5
+
+
+class _Pending(object):
+    __slots__ = ("ok", "value", "done", "error")
+
+    def __init__(self):
+        self.ok = None
+        self.value = None
+        self.done = False
+        self.error = None
+
+
+class Connection(object):
+    """Requests and replies over one :class:`~compas_cloud.client.transports.base.Transport`.
+
+    Parameters
+    ----------
+    transport : Transport
+        An open transport.
+    on_event : callable, optional
+        Called with ``(name, message)`` for every event the server sends.
+    """
+
+    def __init__(self, transport, on_event=None):
+        self.transport = transport
+        self.on_event = on_event
+        self._ids = itertools.count(1)
+        self._pending = {}
+        self._lock = threading.Lock()
+        self._changed = threading.Condition(self._lock)
+        self._reading = threading.Lock()
+        self._sending = threading.Lock()
+        self._closed = None
+        self._idle = threading.Thread(target=self._idle_reader, name="compas_cloud-idle-reader")
+        self._idle.daemon = True
+        self._idle.start()
+
+    @property
+    def closed(self):
+        """ConnectionClosed or None: why the connection ended, if it has."""
+        return self._closed
+
+    def request(self, op, timeout=None, **fields):
+        """Send a request and return the result of its reply.
+
+        Parameters
+        ----------
+        op : str
+            The operation.
+        timeout : float, optional
+            Seconds to wait for the reply; None waits for ever.
+        **fields
+            The operation's fields.
+
+        Raises
+        ------
+        ServerSideError
+            (or a subclass) when the server answered with an error.
+        CloudTimeout
+            No reply within ``timeout``.
+        ConnectionClosed
+            The connection ended before the reply came.
+        """
+        return self.wait(self.send(op, **fields), timeout, op)
+
+    def send(self, op, **fields):
+        """Send a request without waiting; return its id for :meth:`wait`."""
+        if self._closed is not None:
+            raise self._closed
+        rid = next(self._ids)
+        text = codec.dumps(messages.request(op, rid, **fields))
+        with self._lock:
+            self._pending[rid] = _Pending()
+        try:
+            with self._sending:
+                self.transport.send(text)
+        except Exception as error:
+            with self._lock:
+                self._pending.pop(rid, None)
+            if isinstance(error, ConnectionClosed):
+                self._fail(error)
+            raise
+        return rid
+
+    def wait(self, rid, timeout=None, what="the request"):
+        """Wait for the reply to request ``rid`` and return its result (or raise its error)."""
+        deadline = None if timeout is None else time.time() + timeout
+        with self._lock:
+            pending = self._pending.get(rid)
+        if pending is None:
+            raise ProtocolError("no request {0!r} is waiting for a reply".format(rid))
+        try:
+            while not pending.done:
+                remaining = None if deadline is None else deadline - time.time()
+                if remaining is not None and remaining <= 0:
+                    raise CloudTimeout(
+                        "no reply to {0} within {1:g} s; the server may still be working on it "
+                        "(raise the timeout for long calls)".format(what, timeout)
+                    )
+                wait = _SLICE if remaining is None else min(remaining, _SLICE)
+                if self._reading.acquire(False):
+                    try:
+                        self._read_until(pending, deadline)
+                    finally:
+                        self._reading.release()
+                        with self._changed:
+                            self._changed.notify_all()
+                else:
+                    with self._changed:
+                        if not pending.done:
+                            self._changed.wait(wait)
+        finally:
+            with self._lock:
+                self._pending.pop(rid, None)
+        if pending.error is not None:
+            raise pending.error
+        if pending.ok:
+            return pending.value
+        raise error_from_data(pending.value)
+
+    def close(self):
+        """Close the connection; requests still waiting fail with ConnectionClosed."""
+        self.transport.close()
+        self._fail(ConnectionClosed("the connection was closed by this client"))
+
+    # -- reading -----------------------------------------------------------------------
+
+    def _read_until(self, pending, deadline):
+        while not pending.done:
+            remaining = None if deadline is None else deadline - time.time()
+            if remaining is not None and remaining <= 0:
+                return
+            wait = _SLICE if remaining is None else min(remaining, _SLICE)
+            self._read_one(wait)
+
+    def _read_one(self, wait):
+        try:
+            data = self.transport.recv(wait)
+        except ConnectionClosed as error:
+            self._fail(error)
+            return False
+        if data is None:
+            return False
+        try:
+            kind, key, ok, value = messages.parse_reply(codec.loads(data))
+        except (ValueError, ProtocolError) as error:
+            self._fail(ProtocolError("the server sent a message this client cannot read: {0}".format(error)))
+            self.transport.close()
+            return True
+        if kind == "event":
+            if self.on_event is not None:
+                self.on_event(key, ok)
+            return True
+        with self._changed:
+            pending = self._pending.get(key)
+            if pending is not None:
+                pending.ok = ok
+                pending.value = value
+                pending.done = True
+                self._changed.notify_all()
+        return True
+
+    def _fail(self, error):
+        with self._changed:
+            if self._closed is None:
+                self._closed = error
+            for pending in self._pending.values():
+                if not pending.done:
+                    pending.error = error
+                    pending.done = True
+            self._changed.notify_all()
+
+    def _idle_reader(self):
+        while self._closed is None:
+            time.sleep(IDLE_POLL)
+            if self._closed is not None:
+                break
+            if not self._reading.acquire(False):
+                continue
+            try:
+                while self._closed is None and self._read_one(0):
+                    pass
+            except Exception as error:  # never let the thread die silently with the connection open
+                self._fail(ConnectionClosed("reading from the server failed: {0}".format(error)))
+            finally:
+                self._reading.release()
+                with self._changed:
+                    self._changed.notify_all()

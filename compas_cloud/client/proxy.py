@@ -1,0 +1,302 @@
+"""The public face of the client: :class:`Proxy` and the remote functions it hands out."""
+from __future__ import absolute_import
+
+import sys
+import threading
+
+from compas_cloud import __version__
+from compas_cloud._compat import describe_runtime
+from compas_cloud.client import launcher
+from compas_cloud.client.connection import Connection
+from compas_cloud.client.transports import select_transport
+from compas_cloud.errors import CloudError, CloudTimeout, ConnectionFailed, ProtocolMismatch
+from compas_cloud.protocol import PROTOCOL_VERSION, Reference, reference_id
+
+
+class RemoteFunction(object):
+    """A function on the server, called like a local one.
+
+    Returned by :meth:`Proxy.function`; calling it sends the arguments,
+    runs the function on the server and returns its result (or a
+    :class:`~compas_cloud.protocol.Reference` to it when ``cache`` is True).
+    """
+
+    def __init__(self, proxy, name, cache=False, timeout=None):
+        self.proxy = proxy
+        self.name = name
+        self.cache = cache
+        self.timeout = timeout
+
+    def __call__(self, *args, **kwargs):
+        return self.proxy.call(self.name, args, kwargs, cache=self.cache, timeout=self.timeout)
+
+    def __repr__(self):
+        return "<remote function {0}{1}>".format(self.name, " (cached)" if self.cache else "")
+
+
+class Proxy(object):
+    """A connection to a compas_cloud server, launching a local one if none answers.
+
+    Parameters
+    ----------
+    host : str, optional
+        The server's address.
+    port : int, optional
+        The server's port.
+    python : str, optional
+        The CPython interpreter (or environment folder) to launch a server
+        with; see :mod:`compas_cloud.client.launcher` for the default choice.
+    autolaunch : bool, optional
+        Launch a local server when nothing answers at a local ``host``.
+    transport : str, optional
+        ``"dotnet"`` or ``"websocket-client"``; chosen for this interpreter by default.
+    timeout : float, optional
+        Seconds a call may take before :class:`~compas_cloud.errors.CloudTimeout` (None: no limit).
+    connect_timeout : float, optional
+        Seconds connecting (and the handshake) may take.
+    launch_timeout : float, optional
+        Seconds a launched server may take to listen.
+    auto_stop : float, optional
+        A launched server stops this many seconds after its last client left.
+    verbose : bool, optional
+        Print what the proxy connects to (Rhino shows it in its command line).
+
+    Examples
+    --------
+    >>> proxy = Proxy()                                            # doctest: +SKIP
+    >>> norm = proxy.function("numpy.linalg.norm")                 # doctest: +SKIP
+    >>> norm([3, 4])                                               # doctest: +SKIP
+    5.0
+    """
+
+    def __init__(
+        self,
+        host="127.0.0.1",
+        port=9009,
+        python=None,
+        autolaunch=True,
+        transport=None,
+        timeout=600.0,
+        connect_timeout=5.0,
+        launch_timeout=60.0,
+        auto_stop=10.0,
+        verbose=True,
+    ):
+        self.host = host
+        self.port = int(port)
+        self.python = python
+        self.autolaunch = autolaunch
+        self.timeout = timeout
+        self.connect_timeout = connect_timeout
+        self.launch_timeout = launch_timeout
+        self.auto_stop = auto_stop
+        self.verbose = verbose
+        self.transport_class = select_transport(transport)
+        self.launched = None
+        self.server_info = None
+        self._connection = None
+        self._lock = threading.RLock()
+        self._connect_or_launch()
+
+    # -- connecting -----------------------------------------------------------------
+
+    @property
+    def url(self):
+        """str: The server's websocket address."""
+        host = "[{0}]".format(self.host) if ":" in self.host else self.host
+        return "ws://{0}:{1}".format(host, self.port)
+
+    @property
+    def address(self):
+        host = "[{0}]".format(self.host) if ":" in self.host else self.host
+        return "{0}:{1}".format(host, self.port)
+
+    def _say(self, text):
+        if self.verbose:
+            sys.stdout.write(text + "\n")
+            sys.stdout.flush()
+
+    def _connect(self):
+        transport = self.transport_class()
+        transport.connect(self.url, self.connect_timeout)
+        connection = Connection(transport)
+        client = {"name": "compas_cloud", "version": __version__, "python": describe_runtime(), "transport": transport.name}
+        try:
+            info = connection.request("hello", timeout=self.connect_timeout, client=client)
+        except CloudTimeout:
+            connection.close()
+            raise ProtocolMismatch(
+                "the server at {0} did not answer the compas_cloud handshake within {1:g} s: "
+                "it may be another program, or a compas_cloud older than 0.5".format(self.address, self.connect_timeout)
+            )
+        except Exception:
+            connection.close()
+            raise
+        if not isinstance(info, dict) or info.get("protocol") != PROTOCOL_VERSION:
+            connection.close()
+            raise ProtocolMismatch(
+                "the server at {0} speaks protocol {1!r}, this client speaks {2}: install the same "
+                "compas_cloud version on both sides".format(self.address, (info or {}).get("protocol"), PROTOCOL_VERSION)
+            )
+        self.server_info = info
+        self._connection = connection
+        self._say("connected to cloud using {0}!".format(transport.label))
+
+    def _connect_or_launch(self):
+        try:
+            self._connect()
+        except ConnectionFailed:
+            if not (self.autolaunch and launcher.is_local(self.host)):
+                raise
+            self.launched = launcher.launch(
+                self.host, self.port, python=self.python, auto_stop=self.auto_stop, timeout=self.launch_timeout
+            )
+            self._connect()
+            self._say("Started a new server at {0} (log: {1})".format(self.address, self.launched.log_path))
+        else:
+            self._say("Reconnected to an existing server at {0}".format(self.address))
+
+    def reconnect(self):
+        """Connect again (launching a server if none answers); stored references of the old connection are gone."""
+        with self._lock:
+            if self._connection is not None:
+                self._connection.close()
+                self._connection = None
+            self._connect_or_launch()
+
+    @property
+    def connection(self):
+        if self._connection is None:
+            raise ConnectionFailed("the proxy is closed")
+        return self._connection
+
+    def _request(self, op, timeout, **fields):
+        return self.connection.request(op, timeout=timeout, **fields)
+
+    # -- calling ------------------------------------------------------------------------
+
+    def function(self, name, cache=False, timeout=None):
+        """Return a callable that runs the function ``name`` on the server.
+
+        Parameters
+        ----------
+        name : str
+            A dotted name: ``"package.module.function"`` or ``"package.module.Class.method"``.
+        cache : bool, optional
+            Keep the result on the server and return a reference to it.
+        timeout : float, optional
+            Seconds each call may take (the proxy's timeout by default).
+
+        Returns
+        -------
+        RemoteFunction
+        """
+        return RemoteFunction(self, name, cache=cache, timeout=timeout)
+
+    def call(self, name, args=(), kwargs=None, cache=False, timeout=None):
+        """Run the function ``name`` on the server with ``args`` and ``kwargs``.
+
+        References (:class:`Reference`) anywhere in the arguments stand for
+        the values stored on the server.
+
+        Raises
+        ------
+        compas_cloud.errors.ServerSideError
+            The function raised; carries the remote type, message and traceback.
+        """
+        return self._request(
+            "call",
+            self.timeout if timeout is None else timeout,
+            function=name,
+            args=list(args),
+            kwargs=dict(kwargs or {}),
+            cache=bool(cache),
+        )
+
+    def cache(self, data):
+        """Send ``data`` to the server once and return a :class:`Reference` to it."""
+        return self._request("cache", self.timeout, data=data)
+
+    def get(self, ref):
+        """Return the value behind a reference."""
+        return self._request("get", self.timeout, ref=reference_id(ref))
+
+    def free(self, ref):
+        """Delete the value behind a reference (or a list of references) from the server."""
+        refs = ref if isinstance(ref, (list, tuple)) else [ref]
+        return self._request("free", self.timeout, refs=[reference_id(item) for item in refs])
+
+    def clear(self):
+        """Delete every value this connection stored; return how many there were."""
+        return self._request("clear", self.timeout)
+
+    # -- the server ------------------------------------------------------------------------
+
+    def check(self, timeout=None):
+        """Return True if the server answers, False otherwise (never raises)."""
+        try:
+            return self._request("ping", timeout or self.connect_timeout) == "pong"
+        except CloudError:
+            return False
+
+    def version(self):
+        """Return the versions of compas_cloud, the protocol, Python, compas, numpy and websockets on the server."""
+        return self._request("version", self.connect_timeout)
+
+    def status(self):
+        """Return the server's status: address, version, clients, stored references and their memory, counters."""
+        return self._request("status", self.timeout)
+
+    def shutdown(self):
+        """Stop the server (for every client); running calls get its grace period to finish."""
+        with self._lock:
+            try:
+                self._request("shutdown", self.connect_timeout)
+            finally:
+                self.close()
+            if self.launched is not None:
+                self.launched.wait(30.0)
+
+    def restart(self):
+        """Stop the server and start a new local one; every stored reference is lost."""
+        if not launcher.is_local(self.host):
+            raise CloudError("cannot restart the server at {0}: it is not on this machine".format(self.address))
+        with self._lock:
+            python = self.python or (self.launched.python if self.launched is not None else None)
+            if self._connection is not None:
+                try:
+                    self.shutdown()
+                except CloudError:
+                    pass
+            connect_host = "127.0.0.1" if self.host in ("localhost", "0.0.0.0") else self.host
+            launcher_deadline = 100
+            while launcher.port_open(connect_host, self.port) and launcher_deadline:
+                launcher_deadline -= 1
+                import time
+
+                time.sleep(0.1)
+            self.launched = launcher.launch(
+                self.host, self.port, python=python, auto_stop=self.auto_stop, timeout=self.launch_timeout
+            )
+            self._connect()
+            self._say("Restarted the server at {0}".format(self.address))
+
+    def close(self):
+        """Close the connection. A server this proxy launched stops once no client is left."""
+        with self._lock:
+            if self._connection is not None:
+                self._connection.close()
+                self._connection = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __repr__(self):
+        state = "open" if self._connection is not None else "closed"
+        return "<compas_cloud.Proxy {0} ({1})>".format(self.address, state)
+
+
+__all__ = ["Proxy", "RemoteFunction", "Reference"]

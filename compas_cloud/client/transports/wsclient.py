@@ -1,0 +1,141 @@
+"""The transport on the ``websocket-client`` package (CPython 2.7 and 3)."""
+from __future__ import absolute_import
+
+import select
+import socket
+import struct
+
+from compas_cloud._compat import text_type, to_text
+from compas_cloud.client.transports.base import Transport, close_message
+from compas_cloud.errors import CloudTimeout, ConnectionClosed, ConnectionFailed
+
+#: Once a message has started to arrive, the rest may take this long between bytes.
+READ_TIMEOUT = 120.0
+
+
+class WebSocketClientTransport(Transport):
+    """Whole messages over ``websocket-client``.
+
+    Waits use ``select`` on the socket, so a timeout never interrupts a frame
+    half-read; control frames (pings) are answered as they arrive.
+    """
+
+    name = "websocket-client"
+    label = "websockets client"
+
+    def __init__(self):
+        self._ws = None
+        self._closed = None
+
+    @classmethod
+    def available(cls):
+        try:
+            import websocket
+
+            websocket.WebSocket
+            websocket.ABNF
+        except (ImportError, AttributeError):
+            return "pip install websocket-client"
+        return None
+
+    def connect(self, url, timeout, headers=None):
+        import websocket
+
+        ws = websocket.WebSocket(enable_multithread=True, skip_utf8_validation=True)
+        header = ["{0}: {1}".format(key, value) for key, value in (headers or {}).items()]
+        try:
+            ws.connect(url, timeout=timeout, header=header, suppress_origin=True)
+        except websocket.WebSocketTimeoutException:
+            raise CloudTimeout("connecting to {0} took longer than {1:g} s".format(url, timeout))
+        except socket.timeout:
+            raise CloudTimeout("connecting to {0} took longer than {1:g} s".format(url, timeout))
+        except websocket.WebSocketBadStatusException as error:
+            raise ConnectionFailed("{0} refused the websocket handshake: {1}".format(url, error))
+        except (socket.error, OSError, websocket.WebSocketException) as error:
+            raise ConnectionFailed("cannot connect to {0}: {1}".format(url, error))
+        ws.settimeout(READ_TIMEOUT)
+        self._ws = ws
+
+    def send(self, data, timeout=None):
+        import websocket
+
+        ws = self._check_open()
+        try:
+            if isinstance(data, text_type):
+                ws.send(data, websocket.ABNF.OPCODE_TEXT)
+            else:
+                ws.send(bytes(data), websocket.ABNF.OPCODE_BINARY)
+        except (socket.timeout, websocket.WebSocketTimeoutException):
+            raise CloudTimeout("sending a message took longer than {0:g} s".format(READ_TIMEOUT))
+        except (socket.error, OSError, websocket.WebSocketException) as error:
+            raise self._lost(error)
+
+    def recv(self, timeout):
+        import websocket
+
+        ws = self._check_open()
+        sock = ws.sock
+        if sock is None:
+            raise self._lost(None)
+        pending = getattr(sock, "pending", None)
+        if timeout is not None and not (pending and pending()):
+            try:
+                ready, _, _ = select.select([sock], [], [], max(timeout, 0))
+            except (ValueError, select.error, OSError) as error:
+                raise self._lost(error)
+            if not ready:
+                return None
+        try:
+            opcode, frame = ws.recv_data_frame(True)
+        except (socket.timeout, websocket.WebSocketTimeoutException):
+            raise self._lost("no data for {0:g} s in the middle of a message".format(READ_TIMEOUT))
+        except (socket.error, OSError, websocket.WebSocketException) as error:
+            raise self._lost(error)
+        if opcode == websocket.ABNF.OPCODE_TEXT:
+            return to_text(frame.data)
+        if opcode == websocket.ABNF.OPCODE_BINARY:
+            return bytes(frame.data)
+        if opcode == websocket.ABNF.OPCODE_CLOSE:
+            code, reason = _parse_close(frame.data)
+            self._closed = ConnectionClosed(close_message(code, reason), code, reason)
+            self.close()
+            raise self._closed
+        return None  # ping or pong, already answered
+
+    def close(self):
+        ws, self._ws = self._ws, None
+        if ws is not None:
+            try:
+                ws.close(timeout=1)
+            except Exception:
+                pass
+        if self._closed is None:
+            self._closed = ConnectionClosed("the connection was closed by this client")
+
+    def _check_open(self):
+        if self._ws is None:
+            raise self._closed or ConnectionClosed("not connected")
+        return self._ws
+
+    def _lost(self, error):
+        if self._closed is None:
+            detail = ": {0}".format(error) if error else ""
+            self._closed = ConnectionClosed(close_message(1006, None) + detail, 1006)
+        ws, self._ws = self._ws, None
+        if ws is not None:
+            try:
+                ws.shutdown()
+            except Exception:
+                pass
+        return self._closed
+
+
+def _parse_close(data):
+    if not data or len(data) < 2:
+        return None, ""
+    code = struct.unpack("!H", bytes(data[:2]))[0]
+    try:
+        reason = to_text(bytes(data[2:]))
+    except UnicodeDecodeError:
+        reason = ""
+    return code, reason

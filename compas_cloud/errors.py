@@ -1,0 +1,168 @@
+"""The exceptions of compas_cloud, shared by the client and the server.
+
+Every error crosses the wire as ``{"type", "message", "traceback"}``. The
+server raises the classes below for problems it detects itself (an unknown
+function, a bad reference, ...); a client turns an error reply back into the
+same class, or into :class:`ServerSideError` for any other remote exception
+(a ``ZeroDivisionError`` raised by the called function, say).
+"""
+from __future__ import absolute_import
+
+
+class CloudError(Exception):
+    """Base class of every compas_cloud error."""
+
+
+# ---------------------------------------------------------------------------
+# Errors the client detects itself
+# ---------------------------------------------------------------------------
+
+
+class ConnectionFailed(CloudError):
+    """No connection could be made to the server (nothing listens, handshake refused)."""
+
+
+class ConnectionClosed(CloudError):
+    """The connection was closed or dropped while it was in use.
+
+    Attributes
+    ----------
+    code : int or None
+        The websocket close code, when the server sent one.
+    reason : str
+        The close reason, when the server sent one.
+    """
+
+    def __init__(self, message, code=None, reason=""):
+        CloudError.__init__(self, message)
+        self.code = code
+        self.reason = reason
+
+
+class CloudTimeout(CloudError):
+    """A wait (connect, send, call) took longer than its timeout."""
+
+
+class ServerStartError(CloudError):
+    """A server could not be launched; the message names the interpreter and shows its log."""
+
+
+class TransportUnavailable(CloudError):
+    """No websocket transport can be used in this interpreter; the message says what to install."""
+
+
+class ProtocolError(CloudError):
+    """The other side sent something that does not follow the protocol."""
+
+
+# ---------------------------------------------------------------------------
+# Errors reported by the server
+# ---------------------------------------------------------------------------
+
+
+class ServerSideError(CloudError):
+    """An error raised on the server while it handled a request.
+
+    Attributes
+    ----------
+    remote_type : str
+        The name of the exception class on the server, e.g. ``"ZeroDivisionError"``.
+    message : str
+        The exception's message.
+    traceback : str
+        The server-side traceback, or an empty string.
+    """
+
+    def __init__(self, message, remote_type=None, traceback=""):
+        CloudError.__init__(self, message)
+        self.message = message
+        self.remote_type = remote_type or type(self).__name__
+        self.traceback = traceback or ""
+
+    def __str__(self):
+        text = "{0}: {1}".format(self.remote_type, self.message)
+        if self.traceback:
+            text += "\n\nServer-side traceback:\n" + self.traceback.rstrip()
+        return text
+
+    def to_data(self):
+        """Return the error as the wire's ``{"type", "message", "traceback"}`` object."""
+        return {"type": self.remote_type, "message": self.message, "traceback": self.traceback}
+
+
+class MalformedMessage(ServerSideError):
+    """A message was not valid JSON, or not of any shape the protocol knows."""
+
+
+class UnknownOperation(ServerSideError):
+    """A request named an operation the server does not offer."""
+
+
+class ProtocolMismatch(ServerSideError):
+    """Client and server speak different versions of the protocol."""
+
+
+class FunctionNotFound(ServerSideError):
+    """A dotted function name could not be imported on the server."""
+
+
+class NotCallable(ServerSideError):
+    """A dotted name resolved to an object that cannot be called."""
+
+
+class ReferenceNotFound(ServerSideError):
+    """A reference ``{"cached": id}`` is unknown, or was freed."""
+
+
+class EncodingError(ServerSideError):
+    """A value could not be encoded for the wire (a result that is not JSON-serialisable, say)."""
+
+
+class DecodingError(ServerSideError):
+    """A value in a request could not be decoded (a COMPAS ``dtype`` that cannot be imported, say)."""
+
+
+class LimitExceeded(ServerSideError):
+    """A request went over one of the server's limits; the message names the limit."""
+
+
+class ServerShuttingDown(ServerSideError):
+    """The server is stopping and takes no new work."""
+
+
+_REMOTE_TYPES = dict(
+    (cls.__name__, cls)
+    for cls in (
+        MalformedMessage,
+        UnknownOperation,
+        ProtocolMismatch,
+        FunctionNotFound,
+        NotCallable,
+        ReferenceNotFound,
+        EncodingError,
+        DecodingError,
+        LimitExceeded,
+        ServerShuttingDown,
+    )
+)
+
+
+def error_from_data(data):
+    """Build the exception described by an error object received from the server.
+
+    Parameters
+    ----------
+    data : dict
+        ``{"type": str, "message": str, "traceback": str}``.
+
+    Returns
+    -------
+    ServerSideError
+        An instance of the matching compas_cloud class, or of
+        :class:`ServerSideError` for any other remote exception type.
+    """
+    if not isinstance(data, dict):
+        return ProtocolError("error reply is not an object: {0!r}".format(data))
+    remote_type = data.get("type") or "ServerSideError"
+    cls = _REMOTE_TYPES.get(remote_type, ServerSideError)
+    return cls(data.get("message", ""), remote_type=remote_type, traceback=data.get("traceback", ""))

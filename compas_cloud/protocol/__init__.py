@@ -1,0 +1,41 @@
+"""The wire protocol, with no knowledge of sockets.
+
+Both halves of compas_cloud speak through this package: the client's
+transports and the server build, parse and encode messages with it, and do
+their own I/O around it. It runs on IronPython 2.7 and every later Python.
+
+See ``docs/protocol.md`` for the protocol written out for other languages.
+"""
+from __future__ import absolute_import
+
+from compas_cloud.protocol.reference import Reference, is_reference, reference_id
+from compas_cloud.protocol.messages import (
+    PROTOCOL_VERSION,
+    OPERATIONS,
+    Request,
+    request,
+    reply_ok,
+    reply_error,
+    event,
+    parse_request,
+    parse_reply,
+)
+from compas_cloud.protocol.codec import dumps, loads, dumps_plain
+
+__all__ = [
+    "PROTOCOL_VERSION",
+    "OPERATIONS",
+    "Reference",
+    "is_reference",
+    "reference_id",
+    "Request",
+    "request",
+    "reply_ok",
+    "reply_error",
+    "event",
+    "parse_request",
+    "parse_reply",
+    "dumps",
+    "dumps_plain",
+    "loads",
+]

@@ -1,0 +1,175 @@
+"""Values on the wire: JSON, plus references, COMPAS data objects and numpy values.
+
+Encoding
+    * references (:class:`Reference`) travel as ``{"cached": id}``;
+    * COMPAS ``Data`` objects (anything with ``__jsondump__``) travel in
+      COMPAS's own JSON form ``{"dtype": "compas.geometry/Translation", "data": {...}}``;
+      compas itself is not imported for this;
+    * numpy arrays and numpy scalars (anything with ``tolist``) travel as
+      lists and numbers; numpy is not imported for this;
+    * tuples, sets and iterators travel as lists.
+
+Decoding
+    * ``{"cached": id}`` becomes a :class:`Reference`;
+    * ``{"dtype": ..., "data": ...}`` becomes the COMPAS object when compas is
+      importable (it is imported on first need), and stays a dict otherwise.
+
+Non-ASCII text is written as UTF-8 (``ensure_ascii=False``): IronPython 2.7's
+``json.dumps`` fails on non-ASCII text with the default ``ensure_ascii=True``.
+"""
+from __future__ import absolute_import
+
+import json
+
+from compas_cloud._compat import IPY, binary_type, text_type, to_text
+from compas_cloud.errors import DecodingError
+from compas_cloud.protocol.reference import REFERENCE_KEY, Reference
+
+__all__ = ["dumps", "dumps_plain", "loads", "Decoded"]
+
+
+def _default(obj):
+    jsondump = getattr(obj, "__jsondump__", None)
+    if jsondump is not None:
+        return jsondump()
+    tolist = getattr(obj, "tolist", None)
+    if tolist is not None:
+        return tolist()
+    if isinstance(obj, (set, frozenset)):
+        return list(obj)
+    if hasattr(obj, "__next__") or (hasattr(obj, "next") and hasattr(obj, "__iter__")):
+        return list(obj)
+    if IPY:
+        converted = _from_dotnet(obj)
+        if converted is not _UNCHANGED:
+            return converted
+    raise TypeError("Object of type {0} is not JSON serializable".format(type(obj).__name__))
+
+
+_UNCHANGED = object()
+
+
+def _from_dotnet(obj):
+    """Convert the .NET values an IronPython script commonly holds."""
+    name = type(obj).__name__
+    if name in ("Decimal", "Single", "Double"):
+        return float(obj)
+    if name in ("Int16", "UInt16", "UInt32", "Int64", "UInt64", "Byte", "SByte"):
+        return int(obj)
+    if hasattr(obj, "GetEnumerator"):
+        return list(obj)
+    return _UNCHANGED
+
+
+_COMPACT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=_default)
+_PLAIN = json.JSONEncoder(ensure_ascii=False, default=_default)
+
+
+def _text(encoded):
+    # Python 2 returns ``str`` when every string in the value was ``str``.
+    if isinstance(encoded, binary_type) and not isinstance(encoded, text_type):
+        return encoded.decode("utf-8")
+    return encoded
+
+
+def dumps(obj):
+    """Encode a value as compact JSON text (``unicode`` on Python 2).
+
+    Raises
+    ------
+    TypeError, ValueError
+        When the value holds something that cannot be encoded.
+    """
+    return _text(_COMPACT.encode(obj))
+
+
+def dumps_plain(obj):
+    """Encode a value as JSON text with Python's default spacing (``[1.0, 2.0]``).
+
+    Used for replies to plain messages, so that they read as the tutorial shows.
+    """
+    return _text(_PLAIN.encode(obj))
+
+
+class _CompasDecoder(object):
+    """Rebuild COMPAS objects, importing compas on first need."""
+
+    def __init__(self):
+        self._hook = None
+        self._loaded = False
+        self._errors = ()
+
+    def decode(self, obj, strict):
+        if not self._loaded:
+            self._loaded = True
+            try:
+                from compas.data import DataDecoder
+                from compas.data.encoders import DecoderError
+
+                self._hook = DataDecoder().object_hook
+                self._errors = (DecoderError, ImportError, AttributeError, ValueError, TypeError, KeyError)
+            except Exception:  # compas missing or broken here: keep the data as it is
+                self._hook = None
+        if self._hook is None:
+            return obj
+        try:
+            return self._hook(obj)
+        except self._errors as error:
+            if strict:
+                raise DecodingError("cannot rebuild the COMPAS object of dtype {0!r}: {1}".format(obj.get("dtype"), error))
+            return obj
+
+
+_COMPAS = _CompasDecoder()
+
+
+class Decoded(object):
+    """The result of :func:`loads` with ``track=True``.
+
+    Attributes
+    ----------
+    value : object
+        The decoded value.
+    references : int
+        How many references ``{"cached": id}`` the value holds.
+    """
+
+    __slots__ = ("value", "references")
+
+    def __init__(self, value, references):
+        self.value = value
+        self.references = references
+
+
+def loads(data, strict=False, track=False):
+    """Decode JSON text or UTF-8 bytes.
+
+    Parameters
+    ----------
+    data : str or bytes
+        The message.
+    strict : bool, optional
+        If True, a COMPAS object that cannot be rebuilt raises
+        :class:`DecodingError` (the server's choice); otherwise it stays a dict.
+    track : bool, optional
+        If True, return a :class:`Decoded` that also counts the references found.
+
+    Raises
+    ------
+    ValueError
+        When the text is not JSON.
+    """
+    counter = [0]
+
+    def hook(obj):
+        if len(obj) == 1 and REFERENCE_KEY in obj:
+            counter[0] += 1
+            return Reference(obj[REFERENCE_KEY])
+        if "dtype" in obj and "data" in obj:
+            return _COMPAS.decode(obj, strict)
+        return obj
+
+    value = json.loads(to_text(data), object_hook=hook)
+    if track:
+        return Decoded(value, counter[0])
+    return value

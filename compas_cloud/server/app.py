@@ -1,0 +1,205 @@
+"""The websocket server: connections, the worker pool, shutdown and auto-stop."""
+import asyncio
+import concurrent.futures
+import functools
+import logging
+import os
+import signal
+import sys
+import threading
+import time
+
+from websockets.asyncio.server import serve
+
+from compas_cloud.server.config import ServerConfig
+from compas_cloud.server.functions import FunctionRegistry
+from compas_cloud.server.session import Session
+from compas_cloud.server.store import _sizeof
+from compas_cloud.server.versions import versions
+
+log = logging.getLogger("compas_cloud.server")
+
+#: A freshly launched server waits at least this long for its first client before auto-stopping.
+_FIRST_CLIENT_WAIT = 30.0
+
+
+def format_address(host, port):
+    """Return ``host:port``, with IPv6 hosts in brackets."""
+    if ":" in host:
+        return "[{0}]:{1}".format(host, port)
+    return "{0}:{1}".format(host, port)
+
+
+class Server:
+    """A compas_cloud server.
+
+    Parameters
+    ----------
+    config : ServerConfig, optional
+        Settings; the defaults serve 127.0.0.1:9009.
+    out : file, optional
+        Where the start-up lines go (standard output by default).
+    """
+
+    def __init__(self, config=None, out=None):
+        self.config = config or ServerConfig()
+        self.out = out or sys.stdout
+        self.functions = FunctionRegistry()
+        self.sessions = set()
+        self.messages = 0
+        self.calls = 0
+        self.stopping = False
+        self.address = None
+        self.started = time.time()
+        self._executor = None
+        self._running = 0
+        self._running_lock = threading.Lock()
+        self._stop = None
+        self._auto_stop_timer = None
+
+    # -- used by sessions ---------------------------------------------------------
+
+    async def run_in_worker(self, func, *args):
+        """Run ``func(*args)`` in the worker pool and return its result."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, functools.partial(self._counted, func, *args))
+
+    def _counted(self, func, *args):
+        # Runs in a worker thread: count calls in progress, even those whose request was cancelled.
+        with self._running_lock:
+            self._running += 1
+        try:
+            return func(*args)
+        finally:
+            with self._running_lock:
+                self._running -= 1
+
+    def hello(self):
+        info = versions()
+        info["max_message_size"] = self.config.max_message_size
+        return info
+
+    def versions(self):
+        return versions()
+
+    async def status(self, session):
+        values = [value for s in self.sessions for value in s.store._values.values()]
+        nbytes = await self.run_in_worker(lambda: sum(_sizeof(value) for value in values))
+        return {
+            "address": self.address,
+            "version": versions()["compas_cloud"],
+            "pid": os.getpid(),
+            "uptime": time.time() - self.started,
+            "clients": len(self.sessions),
+            "references": len(values),
+            "reference_bytes": nbytes,
+            "calls": self.calls,
+            "messages": self.messages,
+            "connection": {"references": len(session.store), "messages": session.messages, "calls": session.calls},
+            "auto_stop": self.config.auto_stop,
+        }
+
+    def request_stop(self, reason="stop requested"):
+        """Ask the server to stop: running calls may finish (within the grace period)."""
+        if not self.stopping:
+            log.info("stopping: %s", reason)
+            self.stopping = True
+            if self._stop is not None:
+                self._stop.set()
+
+    # -- connections ----------------------------------------------------------------
+
+    async def _handler(self, websocket):
+        session = Session(self, websocket)
+        self.sessions.add(session)
+        self._cancel_auto_stop()
+        log.info("client connected from %s (%d connected)", session.peer, len(self.sessions))
+        try:
+            await session.run()
+        except Exception:  # the connection dropped mid-message: nothing to answer
+            log.debug("connection from %s ended with an error", session.peer, exc_info=True)
+        finally:
+            self.sessions.discard(session)
+            await session.close()
+            log.info("client %s left (%d connected)", session.peer, len(self.sessions))
+            if not self.sessions:
+                self._arm_auto_stop(self.config.auto_stop)
+
+    def _arm_auto_stop(self, delay):
+        if self.config.auto_stop is None or self.stopping:
+            return
+        self._cancel_auto_stop()
+        loop = asyncio.get_running_loop()
+        self._auto_stop_timer = loop.call_later(delay, self._auto_stop)
+
+    def _cancel_auto_stop(self):
+        if self._auto_stop_timer is not None:
+            self._auto_stop_timer.cancel()
+            self._auto_stop_timer = None
+
+    def _auto_stop(self):
+        if not self.sessions:
+            self.request_stop("no client for {0:g} s (auto-stop)".format(self.config.auto_stop))
+
+    # -- running ----------------------------------------------------------------------
+
+    def _say(self, text):
+        self.out.write(text + "\n")
+        self.out.flush()
+
+    async def serve(self):
+        """Serve until :meth:`request_stop` is called (by a client, a signal or auto-stop)."""
+        config = self.config
+        self._stop = asyncio.Event()
+        self._executor = concurrent.futures.ThreadPoolExecutor(config.workers, thread_name_prefix="compas_cloud-worker")
+        self._say("starting compas_cloud server")
+        server = await serve(
+            self._handler,
+            config.host,
+            config.port,
+            max_size=config.max_message_size,
+            ping_interval=config.ping_interval,
+            ping_timeout=config.ping_timeout,
+            compression=None,
+            max_queue=64,
+        )
+        port = server.sockets[0].getsockname()[1]
+        self.address = format_address(config.host, port)
+        self._say("Listenning at {0}".format(self.address))
+        self._install_signal_handlers()
+        self._arm_auto_stop(max(config.auto_stop or 0, _FIRST_CLIENT_WAIT))
+        try:
+            await self._stop.wait()
+        finally:
+            await self._shutdown(server)
+
+    async def _shutdown(self, server):
+        self.stopping = True
+        self._cancel_auto_stop()
+        server.close(close_connections=False)
+        running = [task for session in self.sessions for task in session.tasks]
+        if running:
+            log.info("waiting up to %g s for %d running calls", self.config.shutdown_grace, len(running))
+            await asyncio.wait(running, timeout=self.config.shutdown_grace)
+        server.close(close_connections=True)
+        await server.wait_closed()
+        self._executor.shutdown(wait=False, cancel_futures=True)
+        self._say("compas_cloud server stopped")
+
+    def _install_signal_handlers(self):
+        loop = asyncio.get_running_loop()
+        for name in ("SIGINT", "SIGTERM"):
+            signum = getattr(signal, name, None)
+            if signum is None:
+                continue
+            try:
+                loop.add_signal_handler(signum, self.request_stop, "received " + name)
+            except (NotImplementedError, RuntimeError):  # Windows: KeyboardInterrupt ends asyncio.run
+                pass
+
+    def busy_workers(self):
+        """Return True if a worker thread is still running a call."""
+        return self._running > 0
+
+
+__all__ = ["Server", "ServerConfig", "format_address"]

@@ -1,0 +1,243 @@
+"""One client connection: decoding its messages, running its requests, answering them."""
+import asyncio
+import json
+import logging
+import traceback
+
+import websockets
+
+from compas_cloud.errors import (
+    EncodingError,
+    MalformedMessage,
+    ProtocolMismatch,
+    ServerShuttingDown,
+    ServerSideError,
+    UnknownOperation,
+)
+from compas_cloud.protocol import (
+    dumps,
+    dumps_plain,
+    loads,
+    parse_request,
+    reply_error,
+    reply_ok,
+)
+from compas_cloud.server.store import ReferenceStore
+
+log = logging.getLogger("compas_cloud.server")
+
+#: Messages larger than this are decoded in a worker thread, off the event loop.
+_OFFLOAD_DECODE = 256 * 1024
+
+
+def _error_data(error):
+    if isinstance(error, ServerSideError):
+        return error.to_data()
+    return {
+        "type": type(error).__name__,
+        "message": str(error),
+        "traceback": "".join(traceback.format_exception(type(error), error, error.__traceback__)),
+    }
+
+
+def _remote_failure(error):
+    """Wrap an exception raised by a called function, keeping its type name and traceback."""
+    tb = error.__traceback__
+    tb = tb.tb_next if tb is not None else None  # drop the frame of our own call site
+    text = "".join(traceback.format_exception(type(error), error, tb))
+    return ServerSideError(str(error), remote_type=type(error).__name__, traceback=text)
+
+
+class Session:
+    """The state of one connection: its reference store, its requests in flight, its counters.
+
+    Parameters
+    ----------
+    server : compas_cloud.server.app.Server
+        The server this connection belongs to.
+    websocket : websockets.asyncio.server.ServerConnection
+        The connection.
+    """
+
+    def __init__(self, server, websocket):
+        self.server = server
+        self.websocket = websocket
+        self.store = ReferenceStore()
+        self.tasks = set()
+        self.messages = 0
+        self.calls = 0
+        self.client = {}
+
+    @property
+    def peer(self):
+        address = self.websocket.remote_address
+        return "{0}:{1}".format(address[0], address[1]) if address else "?"
+
+    async def run(self):
+        """Serve the connection until it closes."""
+        async for message in self.websocket:
+            self.messages += 1
+            self.server.messages += 1
+            await self._receive(message)
+
+    async def close(self):
+        """Cancel the connection's requests in flight and free everything it stored."""
+        for task in list(self.tasks):
+            task.cancel()
+        if self.tasks:
+            await asyncio.gather(*self.tasks, return_exceptions=True)
+        freed = self.store.clear()
+        if freed:
+            log.info("freed %d stored values of %s", freed, self.peer)
+
+    # -- receiving --------------------------------------------------------------
+
+    async def _receive(self, message):
+        if isinstance(message, bytes):
+            try:
+                message = message.decode("utf-8")
+            except UnicodeDecodeError:
+                await self._send(dumps(reply_error(None, MalformedMessage("a binary message must hold UTF-8 JSON").to_data())))
+                return
+        try:
+            if len(message) > _OFFLOAD_DECODE:
+                decoded = await self.server.run_in_worker(loads, message, True, True)
+            else:
+                decoded = loads(message, strict=True, track=True)
+        except ServerSideError as error:  # a COMPAS object that cannot be rebuilt
+            rid, plain = _peek(message)
+            await self._send(self._encode_error(rid, plain, error))
+            return
+        except ValueError as error:
+            error = MalformedMessage("the message is not valid JSON: {0}".format(error))
+            await self._send(self._encode_error(None, False, error))
+            return
+        try:
+            request = parse_request(decoded.value)
+        except (MalformedMessage, UnknownOperation, ProtocolMismatch) as error:
+            plain = isinstance(decoded.value, dict) and "v" not in decoded.value
+            await self._send(self._encode_error(error.request_id, plain, error))
+            return
+        if request.plain:
+            # Plain messages carry no id: answer them one after the other, in order.
+            await self._serve(request, decoded)
+        else:
+            task = asyncio.ensure_future(self._serve(request, decoded))
+            self.tasks.add(task)
+            task.add_done_callback(self.tasks.discard)
+
+    async def _serve(self, request, decoded):
+        try:
+            if self.server.stopping and request.op != "ping":
+                raise ServerShuttingDown("the server is shutting down and takes no new requests")
+            text = await self._handle(request, decoded)
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:
+            if not isinstance(error, ServerSideError):
+                log.exception("internal error while handling %r", request)
+            text = self._encode_error(request.id, request.plain, error)
+        await self._send(text)
+
+    async def _send(self, text):
+        try:
+            await self.websocket.send(text)
+        except websockets.ConnectionClosed:
+            pass  # the client left; nothing to tell it
+
+    # -- encoding ---------------------------------------------------------------
+
+    @staticmethod
+    def _encode_result(request, result, description="the result"):
+        try:
+            if request.plain:
+                return dumps_plain(result)
+            return dumps(reply_ok(request.id, result))
+        except (TypeError, ValueError, OverflowError) as error:
+            raise EncodingError(
+                "{0} (a {1}) cannot be sent as JSON: {2}; call with cache=True to keep it on the "
+                "server and pass the reference on".format(description, type(result).__name__, error)
+            ) from None
+
+    @staticmethod
+    def _encode_error(rid, plain, error):
+        data = _error_data(error)
+        if plain:
+            return dumps_plain({"error": data})
+        return dumps(reply_error(rid, data))
+
+    # -- operations -------------------------------------------------------------
+
+    async def _handle(self, request, decoded):
+        op = request.op
+        fields = request.fields
+        if op == "call":
+            return await self._call(request, decoded)
+        if op == "cache":
+            data = self.store.resolve(fields["data"]) if decoded.references else fields["data"]
+            result = self.store.add(data)
+        elif op == "get":
+            value = self.store.get(fields["ref"])
+            return await self.server.run_in_worker(self._encode_result, request, value, "the stored value")
+        elif op == "free":
+            for ref in fields["refs"]:
+                self.store.free(ref)
+            result = len(fields["refs"])
+        elif op == "clear":
+            result = self.store.clear()
+        elif op == "ping":
+            result = "pong"
+        elif op == "hello":
+            self.client = fields.get("client") or {}
+            result = self.server.hello()
+        elif op == "version":
+            result = self.server.versions()
+        elif op == "status":
+            result = await self.server.status(self)
+        elif op == "shutdown":
+            log.info("shutdown requested by %s", self.peer)
+            asyncio.get_running_loop().call_soon(self.server.request_stop, "shutdown requested by a client")
+            result = True
+        else:  # pragma: no cover - parse_request only lets known operations through
+            raise UnknownOperation("unknown operation {0!r}".format(op))
+        return self._encode_result(request, result)
+
+    async def _call(self, request, decoded):
+        fields = request.fields
+        name = fields["function"]
+        args, kwargs = fields["args"], fields["kwargs"]
+        if decoded.references:
+            args = self.store.resolve(args)
+            kwargs = self.store.resolve(kwargs)
+        self.calls += 1
+        self.server.calls += 1
+        registry = self.server.functions
+        cache = fields["cache"]
+
+        def work():
+            func = registry.resolve(name)
+            try:
+                result = func(*args, **kwargs)
+            except Exception as error:
+                raise _remote_failure(error) from None
+            if cache:
+                return result, None
+            return None, self._encode_result(request, result, "the result of {0!r}".format(name))
+
+        result, text = await self.server.run_in_worker(work)
+        if text is not None:
+            return text
+        return self._encode_result(request, self.store.add(result))
+
+
+def _peek(message):
+    """Return (request id, is plain) of a message that decoded as JSON but not as values."""
+    try:
+        value = json.loads(message)
+    except ValueError:
+        return None, False
+    if isinstance(value, dict) and "v" in value:
+        rid = value.get("id")
+        return (rid if isinstance(rid, (int, str)) and not isinstance(rid, bool) else None), False
+    return None, isinstance(value, dict)
+

@@ -1,0 +1,114 @@
+"""Starting and stopping real servers for the tests (Python 2.7 safe: the client suite runs there too)."""
+from __future__ import absolute_import, print_function
+
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+_LISTEN = re.compile(r"Listenning at (\S+):(\d+)")
+
+
+def server_python():
+    """The CPython 3 that runs servers: $COMPAS_CLOUD_TEST_SERVER_PYTHON, else this interpreter."""
+    path = os.environ.get("COMPAS_CLOUD_TEST_SERVER_PYTHON")
+    if path:
+        return path
+    if sys.version_info >= (3, 9):
+        return sys.executable
+    raise RuntimeError("set COMPAS_CLOUD_TEST_SERVER_PYTHON to a CPython >= 3.9 with the server's dependencies")
+
+
+def server_env():
+    env = dict(os.environ)
+    env["PYTHONPATH"] = ROOT + os.pathsep + env.get("PYTHONPATH", "")
+    env["PYTHONUNBUFFERED"] = "1"
+    return env
+
+
+class ServerProcess(object):
+    """A real ``python -m compas_cloud.server`` on a free loopback port."""
+
+    def __init__(self, *args):
+        self.log = tempfile.NamedTemporaryFile(prefix="compas_cloud-test-", suffix=".log", delete=False)
+        command = [server_python(), "-m", "compas_cloud.server", "--host", "127.0.0.1", "--port", "0"] + list(args)
+        self.process = subprocess.Popen(
+            command, stdout=subprocess.PIPE, stderr=self.log, env=server_env(), cwd=ROOT, universal_newlines=True
+        )
+        self.lines = []
+        self.host = None
+        self.port = None
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            line = self.process.stdout.readline()
+            if not line:
+                break
+            self.lines.append(line.rstrip("\n"))
+            match = _LISTEN.search(line)
+            if match:
+                self.host, self.port = match.group(1), int(match.group(2))
+                break
+        if self.port is None:
+            self.stop()
+            raise RuntimeError("the test server did not start:\n" + "\n".join(self.lines) + "\n" + self.read_log())
+        # Keep draining stdout so the server never blocks on a full pipe.
+        self._drain = threading.Thread(target=self._read_rest)
+        self._drain.daemon = True
+        self._drain.start()
+
+    def _read_rest(self):
+        for line in iter(self.process.stdout.readline, ""):
+            self.lines.append(line.rstrip("\n"))
+
+    @property
+    def url(self):
+        return "ws://{0}:{1}".format(self.host, self.port)
+
+    @property
+    def pid(self):
+        return self.process.pid
+
+    def read_log(self):
+        with open(self.log.name) as handle:
+            return handle.read()
+
+    def alive(self):
+        return self.process.poll() is None
+
+    def wait(self, timeout):
+        deadline = time.time() + timeout
+        while time.time() < deadline and self.process.poll() is None:
+            time.sleep(0.05)
+        return self.process.poll()
+
+    def kill(self):
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+
+    def stop(self):
+        if self.process.poll() is None:
+            self.process.terminate()
+            if self.wait(10) is None:
+                self.kill()
+        self.log.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+def free_port():
+    import socket
+
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    return port
