@@ -36,7 +36,8 @@ setup(
     ],
     extras_require={
         "dotnet": ["pythonnet>=3.0"],
-        "test": ["pytest", "hypothesis"],
+        "dask": ['dask[distributed]; python_version >= "3.9"'],
+        "test": ["pytest", "hypothesis", 'dask[distributed]; python_version >= "3.9"'],
     },
     classifiers=[
         "Programming Language :: Python :: 2.7",
