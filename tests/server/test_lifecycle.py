@@ -1,0 +1,66 @@
+"""Starting and stopping real server processes."""
+import json
+import os
+import signal
+import subprocess
+import sys
+
+import websocket
+
+from helpers import ServerProcess, server_env, server_python
+
+
+def test_start_lines_say_starting_and_the_address():
+    with ServerProcess() as server:
+        assert server.lines[0] == "starting compas_cloud server"
+        assert server.lines[1] == "Listenning at 127.0.0.1:{0}".format(server.port)
+
+
+def test_ctrl_c_stops_cleanly():
+    with ServerProcess() as server:
+        os.kill(server.pid, signal.SIGINT)
+        assert server.wait(15) == 0
+
+
+def test_shutdown_request_stops_the_server_and_tells_clients():
+    with ServerProcess() as server:
+        bystander = websocket.create_connection(server.url, timeout=20, suppress_origin=True)
+        ws = websocket.create_connection(server.url, timeout=20, suppress_origin=True)
+        ws.send(json.dumps({"v": 1, "id": 1, "op": "shutdown"}))
+        assert json.loads(ws.recv()) == {"v": 1, "id": 1, "ok": True, "result": True}
+        assert server.wait(20) == 0
+        notice = json.loads(bystander.recv())
+        assert notice["v"] == 1 and notice["event"] == "shutdown"
+        opcode, frame = bystander.recv_data_frame(True)
+        assert opcode == websocket.ABNF.OPCODE_CLOSE
+        assert frame.data[:2] == b"\x03\xe9"  # 1001: going away
+
+
+def test_auto_stop_waits_for_the_last_client():
+    with ServerProcess("--auto-stop", "1") as server:
+        first = websocket.create_connection(server.url, timeout=20, suppress_origin=True)
+        second = websocket.create_connection(server.url, timeout=20, suppress_origin=True)
+        first.close()
+        assert server.wait(2.5) is None  # still serving the second client
+        second.send(json.dumps({"v": 1, "id": 1, "op": "ping"}))
+        assert json.loads(second.recv())["result"] == "pong"
+        second.close()
+        assert server.wait(20) == 0
+
+
+def test_help_lists_the_options():
+    out = subprocess.check_output([server_python(), "-m", "compas_cloud.server", "--help"], env=server_env())
+    for option in (b"--host", b"--port", b"--auto-stop", b"--max-message-size", b"--workers"):
+        assert option in out
+
+
+def test_port_in_use_is_a_clear_error():
+    with ServerProcess() as server:
+        result = subprocess.run(
+            [server_python(), "-m", "compas_cloud.server", "--port", str(server.port)],
+            env=server_env(), capture_output=True, text=True, timeout=60,
+        )
+        assert result.returncode != 0
+        assert "could not start" in result.stderr
+        assert sys.executable  # the first server is unaffected:
+        assert server.alive()
