@@ -47,6 +47,20 @@ class ServerStartError(CloudError):
     """A server could not be launched; the message names the interpreter and shows its log."""
 
 
+class AccessDenied(ConnectionFailed):
+    """The server refused the handshake: a browser origin it does not allow, or a missing or wrong token.
+
+    Attributes
+    ----------
+    status : int
+        The HTTP status of the refusal (401: token, 403: origin).
+    """
+
+    def __init__(self, message, status=None):
+        ConnectionFailed.__init__(self, message)
+        self.status = status
+
+
 class TransportUnavailable(CloudError):
     """No websocket transport can be used in this interpreter; the message says what to install."""
 
@@ -130,6 +144,14 @@ class ServerShuttingDown(ServerSideError):
     """The server is stopping and takes no new work."""
 
 
+class FunctionNotAllowed(ServerSideError):
+    """The server's allow-list or deny-list (``--allow``, ``--deny``) refuses the function."""
+
+
+class CallCancelled(ServerSideError):
+    """The call was cancelled (by its client, or its timeout); its result, if any, was dropped."""
+
+
 _REMOTE_TYPES = dict(
     (cls.__name__, cls)
     for cls in (
@@ -143,6 +165,8 @@ _REMOTE_TYPES = dict(
         DecodingError,
         LimitExceeded,
         ServerShuttingDown,
+        FunctionNotAllowed,
+        CallCancelled,
     )
 )
 

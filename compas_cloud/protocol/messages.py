@@ -42,6 +42,7 @@ OPERATIONS = {
     "version": {},
     "status": {},
     "shutdown": {},
+    "cancel": {"target": (_ID, True)},
 }
 
 _ENVELOPE_KEYS = ("v", "id", "op")

@@ -11,8 +11,11 @@ import time
 
 from websockets.asyncio.server import serve
 
+from compas_cloud.protocol import dumps
+from compas_cloud.protocol.messages import event
 from compas_cloud.server.config import ServerConfig
 from compas_cloud.server.functions import FunctionRegistry
+from compas_cloud.server.security import AccessPolicy, is_loopback
 from compas_cloud.server.session import Session
 from compas_cloud.server.store import _sizeof
 from compas_cloud.server.versions import versions
@@ -44,7 +47,11 @@ class Server:
     def __init__(self, config=None, out=None):
         self.config = config or ServerConfig()
         self.out = out or sys.stdout
-        self.functions = FunctionRegistry()
+        self.policy = AccessPolicy(
+            token=self.config.token, origins=self.config.allow_origins, allow=self.config.allow, deny=self.config.deny
+        )
+        self.functions = FunctionRegistry(policy=self.policy)
+        self.stored_bytes = 0  # memory of the stored references of all connections (estimated)
         self.sessions = set()
         self.messages = 0
         self.calls = 0
@@ -97,6 +104,9 @@ class Server:
             "messages": self.messages,
             "connection": {"references": len(session.store), "messages": session.messages, "calls": session.calls},
             "auto_stop": self.config.auto_stop,
+            "stored_bytes": self.stored_bytes,
+            "running_calls": self._running,
+            "refused_handshakes": self.policy.refused,
         }
 
     def request_stop(self, reason="stop requested"):
@@ -162,10 +172,14 @@ class Server:
             ping_timeout=config.ping_timeout,
             compression=None,
             max_queue=64,
+            close_timeout=3,
+            process_request=self.policy.process_request,
+            select_subprotocol=self.policy.select_subprotocol,
         )
         port = server.sockets[0].getsockname()[1]
         self.address = format_address(config.host, port)
         self._say("Listenning at {0}".format(self.address))
+        self._report_policy()
         self._install_signal_handlers()
         self._arm_auto_stop(max(config.auto_stop or 0, _FIRST_CLIENT_WAIT))
         try:
@@ -173,10 +187,28 @@ class Server:
         finally:
             await self._shutdown(server)
 
+    def _report_policy(self):
+        config = self.config
+        if config.token is not None:
+            self._say("token required: yes (from {0})".format(config.token_source))
+        else:
+            self._say(
+                "token required: no (loopback only: any program of any user on this machine can connect; "
+                "require one with --token-file or COMPAS_CLOUD_TOKEN)"
+            )
+        if not is_loopback(config.host) and not self.policy.allow:
+            log.warning("listening on %s with no --allow list: every importable function can be called", config.host)
+        for line in self.policy.describe():
+            self._say(line)
+
     async def _shutdown(self, server):
         self.stopping = True
         self._cancel_auto_stop()
-        server.close(close_connections=False)
+        # New requests are refused from here on (Session checks ``stopping``); running ones may finish.
+        # websockets' Server.close() acts once only, so it is called once, after the grace period.
+        notice = dumps(event("shutdown", grace=self.config.shutdown_grace))
+        for session in list(self.sessions):
+            await session._send(notice)
         running = [task for session in self.sessions for task in session.tasks]
         if running:
             log.info("waiting up to %g s for %d running calls", self.config.shutdown_grace, len(running))

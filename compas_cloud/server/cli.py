@@ -7,7 +7,9 @@ import sys
 
 from compas_cloud import __version__
 from compas_cloud.server.app import Server
+from compas_cloud.auth import TOKEN_ENV
 from compas_cloud.server.config import ServerConfig
+from compas_cloud.server.security import StartRefused, is_loopback, resolve_token
 
 _MIB = 1024 * 1024
 
@@ -36,13 +38,66 @@ def build_parser():
                         help="stop once no client has been connected for this long (servers launched by a client use this)")
     parser.add_argument("--shutdown-grace", type=float, default=defaults.shutdown_grace, metavar="SECONDS",
                         help="on shutdown, how long running calls may take to finish (default: %(default)g)")
+    security = parser.add_argument_group("security and limits (see docs/security.md)")
+    security.add_argument("--token", default=None,
+                          help="require this token from every client (visible to other local users in the process "
+                               "list: prefer the environment variable COMPAS_CLOUD_TOKEN or --token-file)")
+    security.add_argument("--token-file", nargs="?", const="", default=None, metavar="PATH",
+                          help="require the token stored in PATH (default: a file in the per-user config folder), "
+                               "creating it with a new token and mode 0600 if it does not exist")
+    security.add_argument("--allow-origin", action="append", default=[], metavar="ORIGIN",
+                          help="let web pages from ORIGIN (e.g. http://localhost:8000) connect; repeatable; "
+                               "by default browser pages are refused")
+    security.add_argument("--allow", action="append", default=[], metavar="MODULE",
+                          help="only allow functions of MODULE and its submodules; repeatable")
+    security.add_argument("--deny", action="append", default=[], metavar="MODULE",
+                          help="never allow functions of MODULE and its submodules; repeatable")
+    security.add_argument("--max-connection-memory", type=float, default=_mib(defaults.max_connection_memory),
+                          metavar="MIB", help="most memory of stored references per connection, in MiB; 0: no limit "
+                                              "(default: %(default)g)")
+    security.add_argument("--max-total-memory", type=float, default=_mib(defaults.max_total_memory), metavar="MIB",
+                          help="most memory of stored references of all connections, in MiB; 0: no limit "
+                               "(default: %(default)g)")
+    security.add_argument("--max-calls-per-connection", type=int, default=defaults.max_calls_per_connection,
+                          metavar="N", help="most calls one connection may have running or queued; 0: no limit "
+                                            "(default: %(default)s)")
     parser.add_argument("--quiet", action="store_true", help="log warnings only")
     parser.add_argument("--version", action="version", version="compas_cloud " + __version__)
     return parser
 
 
+def _mib(nbytes):
+    return 0 if nbytes is None else nbytes / _MIB
+
+
+def _bytes_or_none(mib):
+    return int(mib * _MIB) if mib and mib > 0 else None
+
+
 def config_from_args(args):
+    """Build the :class:`ServerConfig` of parsed arguments.
+
+    Raises
+    ------
+    StartRefused
+        A non-loopback address without a token, or an unsafe token file.
+    """
+    token, source = resolve_token(args.token, args.token_file)
+    if token is None and not is_loopback(args.host):
+        raise StartRefused(
+            "refusing to listen on {0}: it is not a loopback address, so other machines could run code here, "
+            "and no token is set. Require one with --token-file (creates a private token file), the environment "
+            "variable {1}, or --token; or listen on 127.0.0.1".format(args.host, TOKEN_ENV)
+        )
     return ServerConfig(
+        token=token,
+        token_source=source,
+        allow_origins=args.allow_origin,
+        allow=args.allow,
+        deny=args.deny,
+        max_connection_memory=_bytes_or_none(args.max_connection_memory),
+        max_total_memory=_bytes_or_none(args.max_total_memory),
+        max_calls_per_connection=args.max_calls_per_connection or None,
         host=args.host,
         port=args.port,
         workers=args.workers,
@@ -61,7 +116,12 @@ def main(argv=None):
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
-    server = Server(config_from_args(args))
+    try:
+        config = config_from_args(args)
+    except (StartRefused, OSError) as error:
+        print("compas_cloud server will not start: {0}".format(error), file=sys.stderr)
+        return 2
+    server = Server(config)
     try:
         asyncio.run(server.serve())
     except KeyboardInterrupt:  # Windows, where asyncio has no signal handlers

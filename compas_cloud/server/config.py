@@ -23,6 +23,20 @@ class ServerConfig:
         (used by servers that a client launched for itself).
     shutdown_grace : float
         On shutdown, how long running calls may take to finish.
+    token : str or None
+        The token every client must present (None: none required, which is
+        only allowed on a loopback address).
+    token_source : str or None
+        Where the token came from (reported at start).
+    allow_origins : list of str
+        Browser origins allowed to connect (none by default).
+    allow, deny : list of str
+        Modules whose functions may / may not be called (empty: no restriction).
+    max_connection_memory, max_total_memory : int or None
+        Most bytes of stored references for one connection, and for all
+        connections together (None: no limit).
+    max_calls_per_connection : int or None
+        Most calls one connection may have running or queued at once.
     """
 
     def __init__(
@@ -35,6 +49,14 @@ class ServerConfig:
         ping_timeout=60.0,
         auto_stop=None,
         shutdown_grace=10.0,
+        token=None,
+        token_source=None,
+        allow_origins=(),
+        allow=(),
+        deny=(),
+        max_connection_memory=4096 * 1024 * 1024,
+        max_total_memory=16384 * 1024 * 1024,
+        max_calls_per_connection=64,
     ):
         self.host = host
         self.port = port
@@ -44,3 +66,11 @@ class ServerConfig:
         self.ping_timeout = ping_timeout
         self.auto_stop = auto_stop
         self.shutdown_grace = shutdown_grace
+        self.token = token
+        self.token_source = token_source
+        self.allow_origins = list(allow_origins)
+        self.allow = list(allow)
+        self.deny = list(deny)
+        self.max_connection_memory = max_connection_memory
+        self.max_total_memory = max_total_memory
+        self.max_calls_per_connection = max_calls_per_connection

@@ -2,6 +2,7 @@
 import importlib
 import re
 import threading
+import types
 
 from compas_cloud.errors import FunctionNotFound, NotCallable
 
@@ -16,9 +17,10 @@ class FunctionRegistry:
     modules, so it is done in a worker thread, never on the event loop.
     """
 
-    def __init__(self):
+    def __init__(self, policy=None):
         self._cache = {}
         self._lock = threading.Lock()
+        self.policy = policy
 
     def resolve(self, name):
         """Return the callable named ``name``.
@@ -31,16 +33,18 @@ class FunctionRegistry:
         NotCallable
             The name resolves to something that cannot be called.
         """
+        if self.policy is not None:
+            self.policy.check_name(name)  # before anything is imported
         func = self._cache.get(name)
         if func is not None:
             return func
-        func = _resolve(name)
+        func = _resolve(name, self.policy)
         with self._lock:
             self._cache[name] = func
         return func
 
 
-def _resolve(name):
+def _resolve(name, policy=None):
     if not isinstance(name, str) or not _DOTTED.match(name):
         raise FunctionNotFound("{0!r} is not a dotted name such as 'package.module.function'".format(name))
     parts = name.split(".")
@@ -67,6 +71,8 @@ def _resolve(name):
                 raise FunctionNotFound(
                     "{0!r} has no attribute {1!r} (looking up {2!r})".format(".".join(parts[:position]), attribute, name)
                 ) from None
+            if policy is not None and isinstance(obj, types.ModuleType):
+                policy.check_module(obj.__name__, name)  # numpy.os.system is os.system
         break
     else:
         raise FunctionNotFound("no module named {0!r} on the server (looking up {1!r})".format(parts[0], name))

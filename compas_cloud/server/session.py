@@ -7,6 +7,8 @@ import traceback
 import websockets
 
 from compas_cloud.errors import (
+    CallCancelled,
+    LimitExceeded,
     EncodingError,
     MalformedMessage,
     ProtocolMismatch,
@@ -22,7 +24,7 @@ from compas_cloud.protocol import (
     reply_error,
     reply_ok,
 )
-from compas_cloud.server.store import ReferenceStore
+from compas_cloud.server.store import ReferenceStore, _sizeof
 
 log = logging.getLogger("compas_cloud.server")
 
@@ -64,6 +66,8 @@ class Session:
         self.websocket = websocket
         self.store = ReferenceStore()
         self.tasks = set()
+        self.running_calls = {}  # request id -> task of the calls in flight (for cancel and the call limit)
+        self._cancelled = set()
         self.messages = 0
         self.calls = 0
         self.client = {}
@@ -86,6 +90,7 @@ class Session:
             task.cancel()
         if self.tasks:
             await asyncio.gather(*self.tasks, return_exceptions=True)
+        self.server.stored_bytes -= self.store.stored_bytes
         freed = self.store.clear()
         if freed:
             log.info("freed %d stored values of %s", freed, self.peer)
@@ -122,9 +127,23 @@ class Session:
             # Plain messages carry no id: answer them one after the other, in order.
             await self._serve(request, decoded)
         else:
+            if request.op == "call":
+                limit = self.server.config.max_calls_per_connection
+                if limit is not None and len(self.running_calls) >= limit:
+                    error = LimitExceeded(
+                        "this connection already has {0} calls running or queued, the limit set by "
+                        "--max-calls-per-connection; wait for replies before sending more, or restart the "
+                        "server with a larger --max-calls-per-connection".format(len(self.running_calls))
+                    )
+                    await self._send(self._encode_error(request.id, False, error))
+                    return
             task = asyncio.ensure_future(self._serve(request, decoded))
             self.tasks.add(task)
             task.add_done_callback(self.tasks.discard)
+            if request.op == "call":
+                rid = request.id
+                self.running_calls[rid] = task
+                task.add_done_callback(lambda done: self._call_done(rid, done))
 
     async def _serve(self, request, decoded):
         try:
@@ -132,12 +151,58 @@ class Session:
                 raise ServerShuttingDown("the server is shutting down and takes no new requests")
             text = await self._handle(request, decoded)
         except asyncio.CancelledError:
-            raise
+            if request.plain or request.id not in self._cancelled:
+                raise  # the connection is closing: nobody to answer
+            self._cancelled.discard(request.id)
+            error = CallCancelled(
+                "call {0!r} was cancelled by the client; a function already running finishes in the "
+                "background and its result is dropped".format(request.id)
+            )
+            text = self._encode_error(request.id, False, error)
         except Exception as error:
             if not isinstance(error, ServerSideError):
                 log.exception("internal error while handling %r", request)
             text = self._encode_error(request.id, request.plain, error)
         await self._send(text)
+
+    def _call_done(self, rid, task):
+        if self.running_calls.get(rid) is task:
+            del self.running_calls[rid]
+        self._cancelled.discard(rid)
+
+    def _cancel(self, target):
+        if isinstance(target, dict):
+            target = target.get("cached")
+        task = self.running_calls.get(target)
+        if task is None or task.done():
+            return False
+        self._cancelled.add(target)
+        task.cancel()
+        return True
+
+    async def _keep(self, value, nbytes=None):
+        """Store ``value`` for this connection, within the memory limits; return its reference."""
+        if nbytes is None:
+            nbytes = await self.server.run_in_worker(_sizeof, value)
+        config = self.server.config
+        mine = self.store.stored_bytes + nbytes
+        if config.max_connection_memory is not None and mine > config.max_connection_memory:
+            raise LimitExceeded(
+                "storing this value ({0}) would bring this connection's stored references to {1}, over the "
+                "limit of {2} set by --max-connection-memory; free references (proxy.free, proxy.clear) or "
+                "restart the server with a larger --max-connection-memory".format(
+                    _mib(nbytes), _mib(mine), _mib(config.max_connection_memory)
+                )
+            )
+        total = self.server.stored_bytes + nbytes
+        if config.max_total_memory is not None and total > config.max_total_memory:
+            raise LimitExceeded(
+                "storing this value ({0}) would bring the stored references of all connections to {1}, over "
+                "the limit of {2} set by --max-total-memory; free references or restart the server with a "
+                "larger --max-total-memory".format(_mib(nbytes), _mib(total), _mib(config.max_total_memory))
+            )
+        self.server.stored_bytes += nbytes
+        return self.store.add(value, nbytes)
 
     async def _send(self, text):
         try:
@@ -175,16 +240,23 @@ class Session:
             return await self._call(request, decoded)
         if op == "cache":
             data = self.store.resolve(fields["data"]) if decoded.references else fields["data"]
-            result = self.store.add(data)
+            result = await self._keep(data)
         elif op == "get":
             value = self.store.get(fields["ref"])
             return await self.server.run_in_worker(self._encode_result, request, value, "the stored value")
         elif op == "free":
-            for ref in fields["refs"]:
-                self.store.free(ref)
+            before = self.store.stored_bytes
+            try:
+                for ref in fields["refs"]:
+                    self.store.free(ref)
+            finally:
+                self.server.stored_bytes -= before - self.store.stored_bytes
             result = len(fields["refs"])
         elif op == "clear":
+            self.server.stored_bytes -= self.store.stored_bytes
             result = self.store.clear()
+        elif op == "cancel":
+            result = self._cancel(fields["target"])
         elif op == "ping":
             result = "pong"
         elif op == "hello":
@@ -221,13 +293,17 @@ class Session:
             except Exception as error:
                 raise _remote_failure(error) from None
             if cache:
-                return result, None
+                return result, _sizeof(result)
             return None, self._encode_result(request, result, "the result of {0!r}".format(name))
 
         result, text = await self.server.run_in_worker(work)
-        if text is not None:
+        if not cache:
             return text
-        return self._encode_result(request, self.store.add(result))
+        return self._encode_result(request, await self._keep(result, text))
+
+
+def _mib(nbytes):
+    return "{0:.1f} MiB".format(nbytes / (1024.0 * 1024.0))
 
 
 def _peek(message):

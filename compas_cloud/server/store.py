@@ -16,16 +16,21 @@ class ReferenceStore:
 
     def __init__(self):
         self._values = {}
+        self._sizes = {}
+        #: The estimated memory of the stored values, in bytes (the sizes given to :meth:`add`).
+        self.stored_bytes = 0
 
     def __len__(self):
         return len(self._values)
 
-    def add(self, value):
-        """Store ``value`` and return its :class:`Reference`."""
+    def add(self, value, nbytes=0):
+        """Store ``value`` (estimated at ``nbytes`` bytes) and return its :class:`Reference`."""
         key = secrets.token_urlsafe(16)
         while key in self._values:  # pragma: no cover - 2**-128
             key = secrets.token_urlsafe(16)
         self._values[key] = value
+        self._sizes[key] = nbytes
+        self.stored_bytes += nbytes
         return Reference(key)
 
     def get(self, ref):
@@ -44,11 +49,14 @@ class ReferenceStore:
         key = self._key(ref)
         if self._values.pop(key, _MISSING) is _MISSING:
             raise ReferenceNotFound("cannot free {0!r}: no stored value with that id on this connection".format(key))
+        self.stored_bytes -= self._sizes.pop(key, 0)
 
     def clear(self):
         """Remove every value; return how many there were."""
         count = len(self._values)
         self._values.clear()
+        self._sizes.clear()
+        self.stored_bytes = 0
         return count
 
     def resolve(self, value):
