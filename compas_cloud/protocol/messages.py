@@ -33,7 +33,7 @@ _ID = object()
 #: Operations a client may request, with their fields: name -> (kind, required).
 OPERATIONS = {
     "hello": {"client": (dict, False)},
-    "call": {"function": (string_types, True), "args": (list, False), "kwargs": (dict, False), "cache": (bool, False)},
+    "call": {"function": (string_types, True), "args": (list, False), "kwargs": (dict, False), "cache": (bool, False), "executor": (bool, False)},
     "cache": {"data": (_ANY, True)},
     "get": {"ref": (_ID, True)},
     "free": {"refs": (list, True)},
@@ -42,6 +42,14 @@ OPERATIONS = {
     "version": {},
     "status": {},
     "shutdown": {},
+    # Batches (compas_cloud.server.batch).
+    "batch": {"tasks": (list, True)},
+    "batch_status": {"batch": (string_types, True)},
+    "batch_wait": {"batch": (string_types, True), "timeout": ((float,) + integer_types, False)},
+    "batch_results": {"batch": (string_types, True), "tasks": (list, False), "cache": (bool, False)},
+    "batch_logs": {"batch": (string_types, True), "tasks": (list, False)},
+    "batch_cancel": {"batch": (string_types, True)},
+    "batch_free": {"batch": (string_types, True)},
     "cancel": {"target": (_ID, True)},
 }
 
