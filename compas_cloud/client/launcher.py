@@ -12,6 +12,13 @@ The interpreter is chosen in this order:
 The server runs the very compas_cloud package this client was imported
 from, so both speak the same protocol; its output goes to a log file whose
 last lines are shown if it fails to start.
+
+A launched server requires a token. The launcher keeps it in a file that only
+the user can read (``launched-<port>.token`` in the per-user folder of
+:func:`compas_cloud.auth.config_dir`, mode 0600), created on the first launch
+for that port, and starts the server with ``--token-file <that file>``: the
+token never appears on a command line, and other clients of the same user
+find it there (:func:`compas_cloud.auth.find_client_token`).
 """
 from __future__ import absolute_import
 
@@ -22,6 +29,7 @@ import sys
 import tempfile
 import time
 
+from compas_cloud import auth
 from compas_cloud._compat import CPYTHON, IPY
 from compas_cloud.errors import ServerStartError
 
@@ -137,7 +145,7 @@ def find_python(explicit=None):
 
 def default_log_path(port):
     """Return the log file of a server launched for ``port``."""
-    folder = os.path.join(tempfile.gettempdir(), "compas_cloud")
+    folder = os.path.join(tempfile.gettempdir(), "compas_cloud-logs")  # not "compas_cloud": that would shadow the package for scripts run from the temp folder
     if not os.path.isdir(folder):
         os.makedirs(folder)
     return os.path.join(folder, "server-{0}.log".format(port))
@@ -181,6 +189,9 @@ class LaunchedServer(object):
         Where its output goes.
     process : subprocess.Popen
     """
+
+    #: The token the server requires (set by :func:`launch`).
+    token = None
 
     def __init__(self, python, how_found, log_path, process):
         self.python = python
@@ -243,7 +254,22 @@ def port_open(host, port, timeout=0.2):
     return True
 
 
-def launch(host, port, python=None, auto_stop=10.0, timeout=60.0, log_path=None, extra_args=None):
+def prepare_token(port, token=None):
+    """Return ``(token, path)``: the token a server launched on ``port`` will require, and its 0600 file.
+
+    ``token`` (when given) is written to the file; else the file's token is
+    reused, or a new one is created.
+    """
+    path = auth.launched_token_file(port)
+    if token:
+        if auth.read_token(path) != token:
+            auth.write_token(path, token)
+        return token, path
+    token, _ = auth.load_or_create_token(path)
+    return token, path
+
+
+def launch(host, port, python=None, auto_stop=10.0, timeout=60.0, log_path=None, extra_args=None, token=None):
     """Start a server for ``host:port`` in the background and wait until it listens.
 
     Parameters
@@ -260,6 +286,9 @@ def launch(host, port, python=None, auto_stop=10.0, timeout=60.0, log_path=None,
         Seconds to wait for the server to listen.
     log_path : str, optional
         Where its output goes (a file in the temp folder by default).
+    token : str, optional
+        The token the server requires (see :func:`prepare_token`); the
+        returned object's ``token`` holds the one used.
 
     Returns
     -------
@@ -273,7 +302,11 @@ def launch(host, port, python=None, auto_stop=10.0, timeout=60.0, log_path=None,
     """
     path, how_found = find_python(python)
     log_path = log_path or default_log_path(port)
-    command = server_command(path, host, port, auto_stop, extra_args)
+    try:
+        token, token_path = prepare_token(port, token)
+    except (IOError, OSError) as error:
+        raise ServerStartError("cannot write the token file for a server on port {0}: {1}".format(port, error))
+    command = server_command(path, host, port, auto_stop, ["--token-file", token_path] + list(extra_args or []))
     if IPY:
         from compas_cloud.client import dotnet_process
 
@@ -284,6 +317,7 @@ def launch(host, port, python=None, auto_stop=10.0, timeout=60.0, log_path=None,
         except (OSError, IOError) as error:
             raise ServerStartError("cannot run {0} (chosen from {1}): {2}".format(path, how_found, error))
     server = LaunchedServer(path, how_found, log_path, process)
+    server.token = token
     connect_host = "127.0.0.1" if host in ("0.0.0.0", "localhost") else ("::1" if host == "::" else host)
     deadline = time.time() + timeout
     while time.time() < deadline:
