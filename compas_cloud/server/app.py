@@ -13,6 +13,7 @@ from websockets.asyncio.server import serve
 
 from compas_cloud.protocol import dumps
 from compas_cloud.protocol.messages import event
+from compas_cloud.server.batch import BatchService
 from compas_cloud.server.config import ServerConfig
 from compas_cloud.server.functions import FunctionRegistry
 from compas_cloud.server.security import AccessPolicy, is_loopback
@@ -51,6 +52,7 @@ class Server:
             token=self.config.token, origins=self.config.allow_origins, allow=self.config.allow, deny=self.config.deny
         )
         self.functions = FunctionRegistry(policy=self.policy)
+        self.batches = BatchService(self)
         self.stored_bytes = 0  # memory of the stored references of all connections (estimated)
         self.sessions = set()
         self.messages = 0
@@ -104,6 +106,7 @@ class Server:
             "messages": self.messages,
             "connection": {"references": len(session.store), "messages": session.messages, "calls": session.calls},
             "auto_stop": self.config.auto_stop,
+            "executor": self.batches.describe(),
             "stored_bytes": self.stored_bytes,
             "running_calls": self._running,
             "refused_handshakes": self.policy.refused,
@@ -215,6 +218,7 @@ class Server:
             await asyncio.wait(running, timeout=self.config.shutdown_grace)
         server.close(close_connections=True)
         await server.wait_closed()
+        await asyncio.get_running_loop().run_in_executor(None, self.batches.shutdown)
         self._executor.shutdown(wait=False, cancel_futures=True)
         self._say("compas_cloud server stopped")
 

@@ -61,6 +61,19 @@ def build_parser():
     security.add_argument("--max-calls-per-connection", type=int, default=defaults.max_calls_per_connection,
                           metavar="N", help="most calls one connection may have running or queued; 0: no limit "
                                             "(default: %(default)s)")
+    batches = parser.add_argument_group("batches and offloaded calls")
+    batches.add_argument("--executor", choices=("local", "dask"), default=defaults.executor,
+                         help="where batch tasks run: a local process pool, or a Dask cluster (default: %(default)s)")
+    batches.add_argument("--executor-workers", type=int, default=None, metavar="N",
+                         help="processes of the local pool (default: one per core)")
+    batches.add_argument("--start-method", choices=("spawn", "forkserver", "fork"), default=defaults.start_method,
+                         help="how the local pool starts processes (default: %(default)s, as on Windows and macOS)")
+    batches.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                         help="the Dask scheduler, e.g. tcp://10.0.0.5:8786 (with --executor dask)")
+    batches.add_argument("--scheduler-file", default=None, metavar="PATH",
+                         help="a Dask scheduler file, instead of --scheduler")
+    batches.add_argument("--offload", action="append", default=[], metavar="NAME",
+                         help="run calls to this function (or module) on the executor; repeatable")
     parser.add_argument("--quiet", action="store_true", help="log warnings only")
     parser.add_argument("--version", action="version", version="compas_cloud " + __version__)
     return parser
@@ -82,6 +95,8 @@ def config_from_args(args):
     StartRefused
         A non-loopback address without a token, or an unsafe token file.
     """
+    if args.executor == "dask" and not (args.scheduler or args.scheduler_file):
+        raise StartRefused("--executor dask needs the scheduler's address (--scheduler tcp://host:8786) or --scheduler-file")
     token, source = resolve_token(args.token, args.token_file)
     if token is None and not is_loopback(args.host):
         raise StartRefused(
@@ -106,6 +121,12 @@ def config_from_args(args):
         ping_timeout=args.ping_timeout or None,
         auto_stop=args.auto_stop,
         shutdown_grace=args.shutdown_grace,
+        executor=args.executor,
+        executor_workers=args.executor_workers,
+        start_method=args.start_method,
+        scheduler=args.scheduler,
+        scheduler_file=args.scheduler_file,
+        offload=args.offload,
     )
 
 

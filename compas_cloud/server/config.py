@@ -37,6 +37,17 @@ class ServerConfig:
         connections together (None: no limit).
     max_calls_per_connection : int or None
         Most calls one connection may have running or queued at once.
+    executor : str
+        Where batch tasks and offloaded calls run: ``"local"`` (a process pool
+        on this machine) or ``"dask"`` (a Dask distributed cluster).
+    executor_workers : int or None
+        Processes of the local pool (None: one per core).
+    start_method : str
+        How the local pool starts its processes (``"spawn"``, as on Windows and macOS).
+    scheduler, scheduler_file : str or None
+        The Dask scheduler's address (``tcp://host:8786``) or scheduler file.
+    offload : list of str
+        Functions (dotted names, or module prefixes) whose calls always run on the executor.
     """
 
     def __init__(
@@ -57,6 +68,12 @@ class ServerConfig:
         max_connection_memory=4096 * 1024 * 1024,
         max_total_memory=16384 * 1024 * 1024,
         max_calls_per_connection=64,
+        executor="local",
+        executor_workers=None,
+        start_method="spawn",
+        scheduler=None,
+        scheduler_file=None,
+        offload=(),
     ):
         self.host = host
         self.port = port
@@ -74,3 +91,9 @@ class ServerConfig:
         self.max_connection_memory = max_connection_memory
         self.max_total_memory = max_total_memory
         self.max_calls_per_connection = max_calls_per_connection
+        self.executor = executor
+        self.executor_workers = executor_workers
+        self.start_method = start_method
+        self.scheduler = scheduler
+        self.scheduler_file = scheduler_file
+        self.offload = list(offload)

@@ -238,6 +238,8 @@ class Session:
         fields = request.fields
         if op == "call":
             return await self._call(request, decoded)
+        if op.startswith("batch"):
+            return await self.server.batches.handle(self, request, decoded)
         if op == "cache":
             data = self.store.resolve(fields["data"]) if decoded.references else fields["data"]
             result = await self._keep(data)
@@ -285,6 +287,12 @@ class Session:
         self.server.calls += 1
         registry = self.server.functions
         cache = fields["cache"]
+        if fields.get("executor") or self.server.batches.offloaded(name):
+            # Run in the executor's worker processes (compas_cloud.server.batch), not in this process.
+            result = await self.server.batches.call(name, args, kwargs)
+            if cache:
+                return self._encode_result(request, await self._keep(result))
+            return await self.server.run_in_worker(self._encode_result, request, result, "the result of {0!r}".format(name))
 
         def work():
             func = registry.resolve(name)

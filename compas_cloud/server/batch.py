@@ -1,0 +1,471 @@
+"""Batches: many tasks run by the server's executor, followed by their client as they run.
+
+A client submits a batch (``op: "batch"``) of tasks, each a dotted function
+name with its arguments. The batch belongs to the connection that submitted
+it: it is cancelled, and forgotten, when that connection closes. While it
+runs, the server sends the client events, in order (``seq`` counts them)::
+
+    {"v": 1, "event": "batch", "batch": id, "seq": n, "kind": "task", "task": i,
+     "state": "running" | "finished" | "failed" | "cancelled", "attempt": k,
+     "worker": ..., "counts": {...}, "error": {...} (failed tasks only)}
+    {"v": 1, "event": "batch", "batch": id, "seq": n, "kind": "restart", "task": i, "attempt": k, ...}
+    {"v": 1, "event": "batch", "batch": id, "seq": n, "kind": "worker_lost", "worker": ..., "tasks": [i, ...]}
+    {"v": 1, "event": "batch", "batch": id, "seq": n, "kind": "done", "state": "finished" | "cancelled", "counts": {...}}
+
+Every task goes ``waiting`` -> ``running`` -> ``finished`` | ``failed``, or
+``waiting`` -> ``cancelled``; a task restarted on another worker (after its
+worker died) gets a ``restart`` event and a higher ``attempt``.
+
+Operations (all take the batch id as ``batch``): ``batch_status``,
+``batch_wait`` (answers when the batch is done, or after ``timeout``),
+``batch_results`` (values, or references with ``cache``), ``batch_logs``
+(what each task printed), ``batch_cancel`` and ``batch_free``.
+
+Values that many tasks share are passed as references (``proxy.cache``): the
+executor sends each of them once per batch (scattered once on Dask, written
+once and read once per worker process locally).
+"""
+import asyncio
+import collections
+import logging
+import secrets
+import sys
+import weakref
+
+from compas_cloud.errors import EncodingError, FunctionNotFound, MalformedMessage, ServerSideError
+from compas_cloud.protocol import Reference, dumps, event, reference_id
+from compas_cloud.server.executors import create_executor
+
+log = logging.getLogger("compas_cloud.server")
+
+#: The operations this module answers.
+OPERATIONS = ("batch", "batch_status", "batch_wait", "batch_results", "batch_logs", "batch_cancel", "batch_free")
+
+#: The most tasks one batch may hold.
+MAX_TASKS = 100000
+
+WAITING, RUNNING, FINISHED, FAILED, CANCELLED = "waiting", "running", "finished", "failed", "cancelled"
+_ENDED = (FINISHED, FAILED, CANCELLED)
+
+
+class BatchNotFound(ServerSideError):
+    """A batch id is unknown on this connection (never existed, freed, or another connection's)."""
+
+
+class _Task(object):
+    __slots__ = ("index", "key", "function", "args", "kwargs", "state", "attempt", "worker", "pid", "payload", "handle")
+
+    def __init__(self, index, key, function, args, kwargs):
+        self.index = index
+        self.key = key
+        self.function = function
+        self.args = args
+        self.kwargs = kwargs
+        self.state = WAITING
+        self.attempt = 0
+        self.worker = None
+        self.pid = None
+        self.payload = None
+        self.handle = None
+
+    def describe(self):
+        info = {"task": self.index, "function": self.function, "state": self.state, "attempt": self.attempt,
+                "worker": self.worker, "pid": self.pid}
+        if self.state == FAILED:
+            info["error"] = self.payload["error"]
+        return info
+
+
+class Batch(object):
+    """One batch: its tasks, their states, and the coroutine that runs them."""
+
+    def __init__(self, service, session, tasks):
+        self.service = service
+        self.session = session
+        self.id = secrets.token_urlsafe(12)
+        self.tasks = [_Task(i, "compas_cloud-{0}-{1}".format(self.id, i), name, args, kwargs)
+                      for i, (name, args, kwargs) in enumerate(tasks)]
+        self.by_key = {task.key: task for task in self.tasks}
+        self.counts = {WAITING: len(self.tasks), RUNNING: 0, FINISHED: 0, FAILED: 0, CANCELLED: 0}
+        self.seq = 0
+        self.cancelled = False
+        self.queue = asyncio.Queue()
+        self.done = asyncio.Event()
+        self.runner = None
+
+    @property
+    def state(self):
+        if not self.done.is_set():
+            return "running"
+        return CANCELLED if self.cancelled else FINISHED
+
+    def status(self):
+        return {"batch": self.id, "state": self.state, "counts": dict(self.counts),
+                "tasks": [task.describe() for task in self.tasks]}
+
+    # -- notifications from the executor (any thread) ---------------------------------
+
+    def notify(self, kind, key, info):
+        self.service.loop.call_soon_threadsafe(self.queue.put_nowait, (kind, key, info))
+
+    # -- the runner -------------------------------------------------------------------
+
+    async def run(self, shared):
+        executor = self.service.executor
+        waiting = collections.deque(self.tasks)
+        slots = executor.slots or len(self.tasks)
+        in_flight = 0
+        try:
+            while True:
+                if waiting and in_flight < slots and not self.cancelled:
+                    chunk = [waiting.popleft() for _ in range(min(slots - in_flight, len(waiting)))]
+                    in_flight += len(chunk)
+                    await self.service.server.run_in_worker(self._submit, chunk)
+                if all(task.state in _ENDED for task in self.tasks):
+                    break
+                kind, key, info = await self.queue.get()
+                if kind == "start":
+                    await self._started(self.by_key.get(key), info)
+                elif kind == "done":
+                    task = self.by_key.get(key)
+                    if task is not None and task.state not in _ENDED:
+                        in_flight -= 1
+                        await self._ended(task, info)
+                elif kind == "worker_lost":
+                    lost = [task.index for task in self.tasks if task.state == RUNNING and task.worker == info["worker"]]
+                    await self._emit("worker_lost", worker=info["worker"], tasks=lost)
+                elif kind == "cancel":
+                    await self._cancel(waiting)
+                    waiting.clear()
+                    if not info.done():
+                        info.set_result(None)
+        except asyncio.CancelledError:
+            self.cancelled = True
+            handles = [task.handle for task in self.tasks if task.state not in _ENDED]
+            executor.cancel(handles)
+            raise
+        finally:
+            self.service.release(self.id)
+            for task in self.tasks:
+                task.args = task.kwargs = task.handle = None
+        self.done.set()
+        await self._emit("done", state=self.state)
+
+    def _submit(self, chunk):
+        executor = self.service.executor
+        for task in chunk:
+            try:
+                task.handle = executor.submit(task.key, task.function, task.args, task.kwargs, self.notify)
+            except Exception as error:
+                self.notify("done", task.key, {"ok": False, "stdout": "", "stderr": "", "worker": None, "pid": None,
+                                               "error": {"type": type(error).__name__, "traceback": "",
+                                                         "message": "the executor refused the task: {0}".format(error)}})
+
+    def _move(self, task, state):
+        self.counts[task.state] -= 1
+        self.counts[state] += 1
+        task.state = state
+
+    async def _started(self, task, info):
+        if task is None or task.state in _ENDED:
+            return
+        if task.state == WAITING:
+            task.attempt = 1
+            task.worker, task.pid = info.get("worker"), info.get("pid")
+            self._move(task, RUNNING)
+            await self._emit_task(task)
+        elif info.get("worker") != task.worker or info.get("pid") != task.pid:
+            # The same task started again elsewhere: its first worker died and the cluster rescheduled it.
+            previous = task.worker
+            task.attempt += 1
+            task.worker, task.pid = info.get("worker"), info.get("pid")
+            await self._emit("restart", task=task.index, attempt=task.attempt, worker=task.worker,
+                             pid=task.pid, previous_worker=previous)
+
+    async def _ended(self, task, payload):
+        task.payload = payload
+        cancelled = not payload["ok"] and payload["error"].get("type") == "CancelledError" and self.cancelled
+        if task.state == WAITING and not cancelled:
+            # The end overtook the start report: say it ran first, so the stream stays in order.
+            task.attempt = 1
+            task.worker, task.pid = payload.get("worker"), payload.get("pid")
+            self._move(task, RUNNING)
+            await self._emit_task(task)
+        if payload.get("worker"):
+            task.worker, task.pid = payload.get("worker"), payload.get("pid")
+        self._move(task, FINISHED if payload["ok"] else (CANCELLED if cancelled else FAILED))
+        await self._emit_task(task)
+
+    async def _cancel(self, waiting):
+        self.cancelled = True
+        for task in waiting:
+            task.payload = None
+            self._move(task, CANCELLED)
+            await self._emit_task(task)
+        handles = [task.handle for task in self.tasks if task.state not in _ENDED]
+        if handles:
+            await self.service.server.run_in_worker(self.service.executor.cancel, handles)
+
+    async def _emit_task(self, task):
+        fields = {"task": task.index, "state": task.state, "attempt": task.attempt, "worker": task.worker}
+        if task.state == FAILED:
+            fields["error"] = task.payload["error"]
+        await self._emit("task", **fields)
+
+    async def _emit(self, kind, **fields):
+        self.seq += 1
+        message = event("batch", batch=self.id, seq=self.seq, kind=kind, counts=dict(self.counts), **fields)
+        await self.session._send(dumps(message))
+
+
+class BatchService(object):
+    """The server's executor and the batches of every connection.
+
+    Parameters
+    ----------
+    server : compas_cloud.server.app.Server
+        The server (its config chooses the executor).
+    """
+
+    def __init__(self, server):
+        self.server = server
+        self.executor = create_executor(server.config)
+        self.executor.on_cluster_event = self._cluster_event
+        self.loop = None
+        self._sessions = weakref.WeakKeyDictionary()
+        self._running = {}
+        offload = getattr(server.config, "offload", None) or ()
+        self.offload = tuple(name.rstrip(".*") for name in offload)
+
+    def describe(self):
+        return self.executor.describe()
+
+    def offloaded(self, name):
+        """Return True if calls to ``name`` go to the executor (``--offload``)."""
+        return any(name == prefix or name.startswith(prefix + ".") for prefix in self.offload)
+
+    async def _start(self):
+        if self.loop is None:
+            self.loop = asyncio.get_running_loop()
+        await self.server.run_in_worker(self.executor.start)
+
+    def _cluster_event(self, kind, info):
+        if self.loop is None:
+            return
+        for batch in list(self._running.values()):
+            batch.notify(kind, None, info)
+
+    def release(self, batch_id):
+        self._running.pop(batch_id, None)
+
+    def shutdown(self):
+        """Stop the executor (blocking)."""
+        self.executor.shutdown()
+
+    # -- operations -------------------------------------------------------------
+
+    async def handle(self, session, request, decoded):
+        """Answer a batch operation; return the encoded reply."""
+        op = request.op
+        fields = request.fields
+        if op == "batch":
+            result = await self._submit(session, fields["tasks"], decoded.references)
+            return session._encode_result(request, result)
+        batch = self._find(session, fields["batch"])
+        if op == "batch_status":
+            result = batch.status()
+        elif op == "batch_wait":
+            timeout = fields.get("timeout")
+            try:
+                await asyncio.wait_for(asyncio.shield(batch.done.wait()), timeout)
+            except asyncio.TimeoutError:
+                pass
+            result = batch.status()
+        elif op == "batch_cancel":
+            if not batch.done.is_set():
+                answered = self.loop.create_future()
+                batch.queue.put_nowait(("cancel", None, answered))
+                await answered
+            result = batch.status()
+        elif op == "batch_free":
+            if not batch.done.is_set():
+                raise ServerSideError("batch {0!r} is still running: cancel it or wait for it first".format(batch.id),
+                                      remote_type="BatchRunning")
+            self._sessions.get(session, {}).pop(batch.id, None)
+            result = True
+        elif op == "batch_logs":
+            result = [{"task": task.index, "worker": task.worker,
+                       "stdout": task.payload["stdout"] if task.payload else "",
+                       "stderr": task.payload["stderr"] if task.payload else ""}
+                      for task in self._select(batch, fields.get("tasks"))]
+        elif op == "batch_results":
+            return await self._results(session, request, batch, fields.get("tasks"), fields["cache"])
+        else:  # pragma: no cover - session only sends the operations listed above
+            raise MalformedMessage("not a batch operation: {0!r}".format(op))
+        return session._encode_result(request, result)
+
+    def _find(self, session, batch_id):
+        batches = self._sessions.get(session, {})
+        try:
+            return batches[batch_id]
+        except (KeyError, TypeError):
+            raise BatchNotFound(
+                "no batch {0!r} on this connection: it was freed, never existed, or belongs to a connection "
+                "that has closed".format(batch_id)
+            ) from None
+
+    @staticmethod
+    def _select(batch, indices):
+        if indices is None:
+            return batch.tasks
+        selected = []
+        for index in indices:
+            if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < len(batch.tasks):
+                raise MalformedMessage("batch {0!r} has no task {1!r} (it has {2})".format(batch.id, index, len(batch.tasks)))
+            selected.append(batch.tasks[index])
+        return selected
+
+    async def _submit(self, session, specs, has_references):
+        if not specs:
+            raise MalformedMessage("a batch needs at least one task")
+        if len(specs) > MAX_TASKS:
+            raise MalformedMessage("a batch holds at most {0} tasks, got {1}".format(MAX_TASKS, len(specs)))
+        tasks = [_task_spec(number, spec) for number, spec in enumerate(specs)]
+        await self.server.run_in_worker(self._check_functions, sorted(set(task[0] for task in tasks)))
+        await self._start()
+        batch = Batch(self, session, tasks)
+        shared = {}
+        if has_references:
+            values = {}
+            for task in batch.tasks:
+                _collect(task.args, values, session.store)
+                _collect(task.kwargs, values, session.store)
+            if values:
+                tokens = await self.server.run_in_worker(self.executor.share, batch.id, values)
+                for task in batch.tasks:
+                    task.args = _swap(task.args, tokens)
+                    task.kwargs = _swap(task.kwargs, tokens)
+                shared = tokens
+        self._sessions.setdefault(session, {})[batch.id] = batch
+        self._running[batch.id] = batch
+        runner = asyncio.ensure_future(self._run(batch, shared))
+        batch.runner = runner
+        session.tasks.add(runner)
+        runner.add_done_callback(session.tasks.discard)
+        session.calls += len(batch.tasks)
+        self.server.calls += len(batch.tasks)
+        log.info("batch %s of %d tasks from %s on the %s executor", batch.id, len(batch.tasks), session.peer, self.executor.name)
+        return {"batch": batch.id, "tasks": len(batch.tasks), "executor": self.executor.name, "counts": dict(batch.counts)}
+
+    async def _run(self, batch, shared):
+        try:
+            await batch.run(shared)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("batch %s failed", batch.id)
+        finally:
+            if shared:
+                self.executor.unshare(batch.id)
+
+    def _check_functions(self, names):
+        # The server's --allow/--deny lists hold for batch tasks too: a refused name refuses the batch.
+        # A function that cannot be imported here fails its own tasks only (Dask workers may have it).
+        policy = getattr(self.server.functions, "policy", None)
+        if policy is None or not policy.restricted:
+            return
+        for name in names:
+            policy.check_name(name)
+            try:
+                self.server.functions.resolve(name)
+            except FunctionNotFound:
+                pass
+
+    async def _results(self, session, request, batch, indices, cache):
+        entries = []
+        for task in self._select(batch, indices):
+            entry = {"task": task.index, "state": task.state}
+            if task.state == FINISHED:
+                entry["result"] = (await _keep(session, task.payload["value"])) if cache else task.payload["value"]
+            elif task.state == FAILED:
+                entry["error"] = task.payload["error"]
+            entries.append(entry)
+        try:
+            return await self.server.run_in_worker(session._encode_result, request, entries, "the batch's results")
+        except EncodingError as error:
+            raise EncodingError(error.message.replace("call with cache=True", "fetch them with cache=True")) from None
+
+    # -- single calls on the executor -----------------------------------------------------
+
+    async def call(self, name, args, kwargs):
+        """Run one call on the executor and return its value (raising its error)."""
+        await self._start()
+        answer = self.loop.create_future()
+        loop = self.loop
+
+        def notify(kind, key, info):
+            if kind == "done":
+                loop.call_soon_threadsafe(lambda: answer.done() or answer.set_result(info))
+
+        key = "compas_cloud-call-{0}".format(secrets.token_urlsafe(12))
+        handle = await self.server.run_in_worker(self.executor.submit, key, name, args, kwargs, notify)
+        try:
+            payload = await answer
+        except asyncio.CancelledError:
+            self.executor.cancel([handle])
+            raise
+        for stream, text in (("stdout", payload.get("stdout")), ("stderr", payload.get("stderr"))):
+            if text:
+                getattr(sys, stream).write(text)
+        if payload["ok"]:
+            return payload["value"]
+        error = payload["error"]
+        raise ServerSideError(error.get("message", ""), remote_type=error.get("type"), traceback=error.get("traceback"))
+
+
+async def _keep(session, value):
+    keep = getattr(session, "_keep", None)  # the store's memory limits, when the session has them
+    if keep is not None:
+        return await keep(value)
+    return session.store.add(value)
+
+
+def _task_spec(number, spec):
+    if isinstance(spec, dict):
+        name, args, kwargs = spec.get("function"), spec.get("args", []), spec.get("kwargs", {})
+    elif isinstance(spec, list) and 1 <= len(spec) <= 3:
+        name = spec[0]
+        args = spec[1] if len(spec) > 1 else []
+        kwargs = spec[2] if len(spec) > 2 else {}
+    else:
+        raise MalformedMessage("task {0} must be [function, args, kwargs] or {{\"function\", \"args\", \"kwargs\"}}".format(number))
+    if not isinstance(name, str):
+        raise MalformedMessage("task {0} needs a function name (a string), got {1!r}".format(number, name))
+    if not isinstance(args, list) or not isinstance(kwargs, dict):
+        raise MalformedMessage("task {0}: args must be an array and kwargs an object".format(number))
+    return name, args, kwargs
+
+
+def _collect(value, values, store):
+    if isinstance(value, Reference):
+        key = reference_id(value)
+        if key not in values:
+            values[key] = store.get(value)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            _collect(item, values, store)
+    elif isinstance(value, dict):
+        for item in value.values():
+            _collect(item, values, store)
+
+
+def _swap(value, tokens):
+    if isinstance(value, Reference):
+        return tokens[reference_id(value)]
+    if isinstance(value, list):
+        return [_swap(item, tokens) for item in value]
+    if isinstance(value, tuple):
+        return tuple(_swap(item, tokens) for item in value)
+    if isinstance(value, dict):
+        return {key: _swap(item, tokens) for key, item in value.items()}
+    return value
