@@ -1,0 +1,326 @@
+"""The transport on .NET's ``System.Net.WebSockets.ClientWebSocket``.
+
+Used under IronPython 2.7 and 3.4 (Rhino, Grasshopper, pyRevit, Dynamo), where
+websocket-client does not work, and under CPython with pythonnet (Rhino 8).
+Everything .NET is reached through ``import clr``; nothing here needs Rhino.
+
+How it moves messages
+    * a received message arrives in pieces; the bytes of all pieces are
+      collected (only ``result.Count`` bytes of each) and decoded once, so a
+      multi-byte character split between two pieces survives;
+    * a message is sent whole, in one ``SendAsync`` (small fragments cost
+      about 40 ms each on loopback);
+    * every wait has a timeout. ``recv`` that times out leaves its
+      ``ReceiveAsync`` running and picks it up on the next call: cancelling a
+      .NET receive aborts the whole websocket;
+    * text is converted by .NET itself (``Encoding.UTF8``), and binary data
+      through Latin-1, which maps bytes 0-255 to the same characters: no
+      Python-level loop over the bytes on any runtime.
+"""
+from __future__ import absolute_import
+
+from compas_cloud._compat import IPY, text_type
+from compas_cloud.client.transports.base import Transport, close_message
+from compas_cloud.errors import CloudTimeout, ConnectionClosed, ConnectionFailed
+
+#: Once a message has started to arrive, each further piece may take this long.
+READ_TIMEOUT = 120.0
+
+#: Seconds a send may take when the caller gives no timeout.
+SEND_TIMEOUT = 120.0
+
+#: Bytes read per ``ReceiveAsync``.
+CHUNK_SIZE = 256 * 1024
+
+#: Seconds the closing handshake may take.
+CLOSE_TIMEOUT = 1.0
+
+# The longest single Task.Wait, so that waiting "for ever" stays interruptible.
+_SLICE_MS = 500
+
+_LATIN1 = 28591  # ISO-8859-1: byte n <-> character n
+
+
+def _net():
+    """Import the .NET names this transport uses (loads the runtime on first call under pythonnet)."""
+    import clr  # noqa: F401  (IronPython has it built in; pythonnet provides it)
+
+    import System
+    from System import ArraySegment, Byte, Uri
+    from System.IO import MemoryStream
+    from System.Net.WebSockets import ClientWebSocket, WebSocketCloseStatus, WebSocketMessageType, WebSocketState
+    from System.Text import Encoding
+    from System.Threading import CancellationToken, CancellationTokenSource
+
+    class Net(object):
+        pass
+
+    net = Net()
+    net.System = System
+    net.ArraySegment = ArraySegment[Byte]
+    net.Byte = Byte
+    net.Uri = Uri
+    net.MemoryStream = MemoryStream
+    net.ClientWebSocket = ClientWebSocket
+    net.CloseStatus = WebSocketCloseStatus
+    net.MessageType = WebSocketMessageType
+    net.State = WebSocketState
+    net.UTF8 = Encoding.UTF8
+    net.Latin1 = Encoding.GetEncoding(_LATIN1)
+    # ``CancellationToken.None`` is a SyntaxError on IronPython 3.4: build the empty token instead.
+    net.no_token = CancellationToken(False)
+    if IPY:
+        net.string = _same  # str is System.String already
+    else:
+        # Without this pythonnet picks GetBytes(Char[]) and converts character by character.
+        net.string = System.String
+    net.CancellationTokenSource = CancellationTokenSource
+    return net
+
+
+def _same(value):
+    return value
+
+
+_NET = []
+
+
+def _dotnet():
+    if not _NET:
+        _NET.append(_net())
+    return _NET[0]
+
+
+def _milliseconds(seconds):
+    return int(max(0.0, seconds) * 1000)
+
+
+def _wait(task, seconds):
+    """Wait up to ``seconds`` (None: for ever) for ``task``; return True once it has finished in any way."""
+    if seconds is None:
+        while True:
+            if _wait(task, _SLICE_MS / 1000.0):
+                return True
+    try:
+        return bool(task.Wait(_milliseconds(seconds)))
+    except Exception:  # AggregateException: the task failed or was cancelled; the caller looks at it
+        return True
+
+
+def _failure(task):
+    """Return the message of a failed or cancelled task, or None if it succeeded."""
+    if task.IsCanceled:
+        return "cancelled"
+    if task.IsFaulted:
+        error = task.Exception
+        try:
+            error = error.GetBaseException()
+        except Exception:
+            pass
+        message = getattr(error, "Message", None) or str(error)
+        inner = getattr(error, "InnerException", None)
+        if inner is not None and getattr(inner, "Message", None):
+            message += ": " + inner.Message
+        return message
+    return None
+
+
+def _close_code(status):
+    """The integer close code of a ``Nullable<WebSocketCloseStatus>`` (None when absent)."""
+    if status is None:
+        return None
+    try:
+        return int(status)
+    except (TypeError, ValueError):
+        pass
+    value = getattr(status, "value__", None)  # IronPython spelling of an enum's number
+    if value is not None:
+        return int(value)
+    try:
+        return int(status.Value)
+    except Exception:
+        return None
+
+
+class DotNetTransport(Transport):
+    """Whole messages over ``System.Net.WebSockets.ClientWebSocket``."""
+
+    name = "dotnet"
+    label = ".NET client"
+
+    def __init__(self):
+        self._ws = None
+        self._chunk = None
+        self._receiving = None  # the ReceiveAsync task still waiting for the start of a message
+        self._closed = None
+
+    @classmethod
+    def available(cls):
+        try:
+            import clr  # noqa: F401
+        except ImportError:
+            if IPY:
+                return "the clr module of IronPython (this IronPython cannot reach .NET)"
+            return "pip install pythonnet (with Mono or .NET installed outside Windows)"
+        except Exception as error:  # pythonnet found no .NET runtime to load
+            return "a .NET runtime for pythonnet ({0})".format(error)
+        try:
+            _dotnet()
+        except Exception as error:
+            return "System.Net.WebSockets.ClientWebSocket ({0})".format(error)
+        return None
+
+    # -- connecting ------------------------------------------------------------------
+
+    def connect(self, url, timeout, headers=None):
+        net = _dotnet()
+        ws = net.ClientWebSocket()
+        for key, value in (headers or {}).items():
+            ws.Options.SetRequestHeader(key, value)
+        source = net.CancellationTokenSource()
+        try:
+            task = ws.ConnectAsync(net.Uri(url), source.Token)
+        except Exception as error:
+            ws.Dispose()
+            raise ConnectionFailed("cannot connect to {0}: {1}".format(url, error))
+        if not _wait(task, timeout):
+            source.Cancel()
+            _wait(task, CLOSE_TIMEOUT)
+            ws.Abort()
+            ws.Dispose()
+            raise CloudTimeout("connecting to {0} took longer than {1:g} s".format(url, timeout))
+        problem = _failure(task)
+        if problem is not None or ws.State != net.State.Open:
+            ws.Abort()
+            ws.Dispose()
+            raise ConnectionFailed("cannot connect to {0}: {1}".format(url, problem or "the handshake failed"))
+        self._ws = ws
+        self._chunk = net.System.Array.CreateInstance(net.Byte, CHUNK_SIZE)
+        self._closed = None
+
+    # -- sending ---------------------------------------------------------------------
+
+    def send(self, data, timeout=None):
+        net = _dotnet()
+        ws = self._check_open()
+        if isinstance(data, text_type):
+            payload = net.UTF8.GetBytes(net.string(data))
+            kind = net.MessageType.Text
+        else:
+            payload = net.Latin1.GetBytes(net.string(bytes(data).decode("latin-1")))
+            kind = net.MessageType.Binary
+        seconds = SEND_TIMEOUT if timeout is None else timeout
+        try:
+            task = ws.SendAsync(net.ArraySegment(payload), kind, True, net.no_token)
+        except Exception as error:
+            raise self._lost(error)
+        if not _wait(task, seconds):
+            # A half-sent message cannot be taken back: the connection is unusable.
+            message = "sending a message took longer than {0:g} s".format(seconds)
+            self._lost(message)
+            raise CloudTimeout(message)
+        problem = _failure(task)
+        if problem is not None:
+            raise self._lost(problem)
+
+    # -- receiving -------------------------------------------------------------------
+
+    def recv(self, timeout):
+        net = _dotnet()
+        ws = self._check_open()
+        task = self._receiving
+        if task is None:
+            task = self._receive(ws)
+            self._receiving = task
+        if not _wait(task, timeout):
+            return None  # the receive stays pending; the next call continues it
+        self._receiving = None
+        result = self._result(task)
+        if result.MessageType == net.MessageType.Close:
+            code = _close_code(result.CloseStatus)
+            reason = result.CloseStatusDescription or ""
+            self._closed = ConnectionClosed(close_message(code, reason), code, reason)
+            self.close()
+            raise self._closed
+        count = result.Count
+        if result.EndOfMessage:
+            return self._decode(result.MessageType, self._chunk, count)
+        # The rest of the message: collect every piece, decode once.
+        stream = net.MemoryStream()
+        stream.Write(self._chunk, 0, count)
+        while not result.EndOfMessage:
+            task = self._receive(ws)
+            if not _wait(task, READ_TIMEOUT):
+                raise self._lost("no data for {0:g} s in the middle of a message".format(READ_TIMEOUT))
+            result = self._result(task)
+            if result.MessageType == net.MessageType.Close:
+                raise self._lost("the server closed the connection in the middle of a message")
+            stream.Write(self._chunk, 0, result.Count)
+        return self._decode(result.MessageType, stream.GetBuffer(), int(stream.Length))
+
+    def _receive(self, ws):
+        net = _dotnet()
+        try:
+            return ws.ReceiveAsync(net.ArraySegment(self._chunk), net.no_token)
+        except Exception as error:
+            raise self._lost(error)
+
+    def _result(self, task):
+        problem = _failure(task)
+        if problem is not None:
+            raise self._lost(problem)
+        return task.Result
+
+    def _decode(self, kind, buffer, count):
+        net = _dotnet()
+        if kind == net.MessageType.Text:
+            return net.UTF8.GetString(buffer, 0, count)
+        text = net.Latin1.GetString(buffer, 0, count)
+        if IPY:
+            # IronPython 2.7's str.encode returns str; build bytes from the .NET bytes instead.
+            return bytes(net.Latin1.GetBytes(text))
+        return text.encode("latin-1")
+
+    # -- closing ---------------------------------------------------------------------
+
+    def close(self):
+        ws, self._ws = self._ws, None
+        receiving, self._receiving = self._receiving, None
+        if self._closed is None:
+            self._closed = ConnectionClosed("the connection was closed by this client")
+        if ws is None:
+            return
+        try:
+            net = _dotnet()
+            if ws.State == net.State.Open or ws.State == net.State.CloseReceived:
+                task = ws.CloseOutputAsync(net.CloseStatus.NormalClosure, "", net.no_token)
+                _wait(task, CLOSE_TIMEOUT)
+                if receiving is not None:
+                    _wait(receiving, CLOSE_TIMEOUT)  # the server's answering close frame
+        except Exception:
+            pass
+        try:
+            ws.Abort()
+            ws.Dispose()
+        except Exception:
+            pass
+
+    def _check_open(self):
+        ws = self._ws
+        if ws is None:
+            raise self._closed or ConnectionClosed("not connected")
+        return ws
+
+    def _lost(self, error):
+        if self._closed is None:
+            detail = ": {0}".format(error) if error else ""
+            self._closed = ConnectionClosed(close_message(1006, None) + detail, 1006)
+        ws, self._ws = self._ws, None
+        self._receiving = None
+        if ws is not None:
+            try:
+                ws.Abort()
+                ws.Dispose()
+            except Exception:
+                pass
+        return self._closed
