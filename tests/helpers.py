@@ -64,6 +64,17 @@ class ServerProcess(object):
         for line in iter(self.process.stdout.readline, ""):
             self.lines.append(line.rstrip("\n"))
 
+    def wait_line(self, text, timeout=10.0):
+        """Return the first output line containing ``text``, waiting up to ``timeout`` s (None if none)."""
+        deadline = time.time() + timeout
+        while True:
+            for line in list(self.lines):
+                if text in line:
+                    return line
+            if time.time() > deadline:
+                return None
+            time.sleep(0.05)
+
     @property
     def url(self):
         return "ws://{0}:{1}".format(self.host, self.port)
