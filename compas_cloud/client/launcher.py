@@ -307,15 +307,15 @@ def launch(host, port, python=None, auto_stop=10.0, timeout=60.0, log_path=None,
     except (IOError, OSError) as error:
         raise ServerStartError("cannot write the token file for a server on port {0}: {1}".format(port, error))
     command = server_command(path, host, port, auto_stop, ["--token-file", token_path] + list(extra_args or []))
-    if IPY:
-        from compas_cloud.client import dotnet_process
+    try:
+        if IPY:
+            from compas_cloud.client import dotnet_process
 
-        process = dotnet_process.spawn(command, log_path)
-    else:
-        try:
+            process = dotnet_process.spawn(command, log_path)
+        else:
             process = _spawn(command, log_path)
-        except (OSError, IOError) as error:
-            raise ServerStartError("cannot run {0} (chosen from {1}): {2}".format(path, how_found, error))
+    except (OSError, IOError) as error:
+        raise ServerStartError("cannot run {0} (chosen from {1}): {2}".format(path, how_found, error))
     server = LaunchedServer(path, how_found, log_path, process)
     server.token = token
     connect_host = "127.0.0.1" if host in ("0.0.0.0", "localhost") else ("::1" if host == "::" else host)
