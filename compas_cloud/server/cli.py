@@ -137,6 +137,7 @@ def main(argv=None):
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    logging.getLogger("websockets").setLevel(logging.WARNING)  # one line per connection is ours to log
     try:
         config = config_from_args(args)
     except (StartRefused, OSError) as error:
