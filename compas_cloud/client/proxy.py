@@ -213,6 +213,39 @@ class Proxy(object):
             cache=bool(cache),
         )
 
+    def offload(self, name, args=(), kwargs=None, cache=False, timeout=None):
+        """Like :meth:`call`, but the server runs the function on its executor.
+
+        The executor is the server's local process pool or its Dask cluster
+        (``--executor``), so a heavy call leaves the server process. Servers
+        can also route every call of a function there (``--offload NAME``).
+        """
+        return self._request(
+            "call", self.timeout if timeout is None else timeout, function=name, args=list(args),
+            kwargs=dict(kwargs or {}), cache=bool(cache), executor=True,
+        )
+
+    def batch(self, tasks, on_event=None):
+        """Submit tasks to run on the server's executor; return a :class:`~compas_cloud.client.batch.Batch`.
+
+        Parameters
+        ----------
+        tasks : list
+            ``(name, args, kwargs)`` for each task (see :func:`compas_cloud.client.batch.task_specs`).
+            References among the arguments (:meth:`cache`) are sent to the workers once per batch.
+        on_event : callable, optional
+            Called with each status event of the batch (a dict) while it runs.
+        """
+        from compas_cloud.client.batch import Batch, BatchEvents, task_specs
+
+        specs = task_specs(tasks)
+        connection = self.connection
+        router = BatchEvents.of(connection)
+        info = connection.request("batch", timeout=self.timeout, tasks=specs)
+        batch = Batch(self, info, on_event)
+        router.register(batch)
+        return batch
+
     def cache(self, data):
         """Send ``data`` to the server once and return a :class:`Reference` to it."""
         return self._request("cache", self.timeout, data=data)

@@ -148,8 +148,12 @@ class Batch(object):
             self.service.release(self.id)
             for task in self.tasks:
                 task.args = task.kwargs = task.handle = None
-        self.done.set()
-        await self._emit("done", state=self.state)
+        try:
+            # The last event goes out before the batch counts as done, so that every event comes
+            # before the reply to a batch_wait.
+            await self._emit("done", state=CANCELLED if self.cancelled else FINISHED)
+        finally:
+            self.done.set()
 
     def _submit(self, chunk):
         executor = self.service.executor
