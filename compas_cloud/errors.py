@@ -152,6 +152,25 @@ class CallCancelled(ServerSideError):
     """The call was cancelled (by its client, or its timeout); its result, if any, was dropped."""
 
 
+class CallbackError(ServerSideError):
+    """A client-side callback failed: it raised on the client, got no answer in time, or outlived its call.
+
+    Raised on the server inside the called function (which may catch it); if
+    the function lets it through, the client's call raises it too.
+
+    Attributes
+    ----------
+    client_type : str or None
+        The name of the exception the client's function raised, if it raised.
+    """
+
+    def __init__(self, message, remote_type=None, traceback="", client_type=None, client_traceback=""):
+        if client_traceback:
+            message = message + "\n\nClient-side traceback:\n" + client_traceback.rstrip()
+        ServerSideError.__init__(self, message, remote_type=remote_type, traceback=traceback)
+        self.client_type = client_type
+
+
 _REMOTE_TYPES = dict(
     (cls.__name__, cls)
     for cls in (
@@ -167,6 +186,7 @@ _REMOTE_TYPES = dict(
         ServerShuttingDown,
         FunctionNotAllowed,
         CallCancelled,
+        CallbackError,
     )
 )
 

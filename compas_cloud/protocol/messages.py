@@ -53,6 +53,15 @@ OPERATIONS = {
     "cancel": {"target": (_ID, True)},
 }
 
+# Callbacks, progress and output of a call (docs/protocol.md, "Callbacks, progress, output").
+OPERATIONS["call"].update({"callbacks": (list, False), "progress": (bool, False), "output": (bool, False)})
+OPERATIONS["callback_reply"] = {
+    "invocation": (integer_types, True),
+    "ok": (bool, True),
+    "result": (_ANY, False),
+    "error": (dict, False),
+}
+
 _ENVELOPE_KEYS = ("v", "id", "op")
 
 

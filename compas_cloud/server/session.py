@@ -24,6 +24,8 @@ from compas_cloud.protocol import (
     reply_error,
     reply_ok,
 )
+from compas_cloud.server import calls
+from compas_cloud.server.callbacks import CallbackAnswers
 from compas_cloud.server.store import ReferenceStore, _sizeof
 
 log = logging.getLogger("compas_cloud.server")
@@ -45,8 +47,11 @@ def _error_data(error):
 def _remote_failure(error):
     """Wrap an exception raised by a called function, keeping its type name and traceback."""
     tb = error.__traceback__
-    tb = tb.tb_next if tb is not None else None  # drop the frame of our own call site
+    if tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next  # drop the frame of our own call site
     text = "".join(traceback.format_exception(type(error), error, tb))
+    if isinstance(error, ServerSideError):  # CallbackError, CallCancelled: keep their type and message
+        return type(error)(error.message, remote_type=error.remote_type, traceback=text)
     return ServerSideError(str(error), remote_type=type(error).__name__, traceback=text)
 
 
@@ -68,6 +73,8 @@ class Session:
         self.tasks = set()
         self.running_calls = {}  # request id -> task of the calls in flight (for cancel and the call limit)
         self._cancelled = set()
+        self.call_contexts = {}  # request id -> CallContext of the calls in flight (events, callbacks, cancel)
+        self.callback_answers = CallbackAnswers()
         self.messages = 0
         self.calls = 0
         self.client = {}
@@ -86,6 +93,10 @@ class Session:
 
     async def close(self):
         """Cancel the connection's requests in flight and free everything it stored."""
+        for context in list(self.call_contexts.values()):
+            context.gone = True  # callbacks stop waiting; report() stops the function
+            context.cancel()
+        self.call_contexts.clear()
         for task in list(self.tasks):
             task.cancel()
         if self.tasks:
@@ -178,6 +189,9 @@ class Session:
             return False
         self._cancelled.add(target)
         task.cancel()
+        context = self.call_contexts.get(target)
+        if context is not None:
+            context.cancel()  # the function stops at its next report(), callback or check_cancelled()
         return True
 
     async def _keep(self, value, nbytes=None):
@@ -259,6 +273,11 @@ class Session:
             result = self.store.clear()
         elif op == "cancel":
             result = self._cancel(fields["target"])
+        elif op == "callback_reply":
+            value = fields.get("result") if fields["ok"] else fields.get("error")
+            if fields["ok"] and decoded.references:
+                value = self.store.resolve(value)
+            result = self.callback_answers.deliver(fields["invocation"], fields["ok"], value)
         elif op == "ping":
             result = "pong"
         elif op == "hello":
@@ -293,11 +312,13 @@ class Session:
             if cache:
                 return self._encode_result(request, await self._keep(result))
             return await self.server.run_in_worker(self._encode_result, request, result, "the result of {0!r}".format(name))
+        context, args, kwargs = calls.prepare(self, request, args, kwargs)
 
         def work():
             func = registry.resolve(name)
             try:
-                result = func(*args, **kwargs)
+                with calls.running(context):
+                    result = func(*args, **kwargs)
             except Exception as error:
                 raise _remote_failure(error) from None
             if cache:
