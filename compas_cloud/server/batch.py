@@ -242,7 +242,9 @@ class BatchService(object):
         self.offload = tuple(name.rstrip(".*") for name in offload)
 
     def describe(self):
-        return self.executor.describe()
+        info = self.executor.describe()
+        info["running_batches"] = len(self._running)
+        return info
 
     def offloaded(self, name):
         """Return True if calls to ``name`` go to the executor (``--offload``)."""
