@@ -101,10 +101,12 @@ def cancellations():
     return _state["stopped_by_cancel"]
 
 
-def chatty(lines, stderr_lines=0):
+def chatty(lines, stderr_lines=0, prefix=None):
     """Print ``lines`` numbered lines to stdout (and ``stderr_lines`` to stderr); return ``lines``."""
     for i in range(lines):
-        print("line {0}".format(i))
+        print("line {0}".format(i) if prefix is None else "{0} line {1}".format(prefix, i))
+        if prefix is not None:
+            time.sleep(0.001)  # let concurrent calls interleave
     for i in range(stderr_lines):
         print("problem {0}".format(i), file=sys.stderr)
     sys.stdout.write("no newline at the end")

@@ -6,12 +6,24 @@ single-threaded script pays no thread hand-off, and several threads share
 one connection safely. While nobody waits, a small daemon thread reads now
 and then, so the server's keepalive pings are answered and a dropped
 connection is noticed between calls.
+
+Events of a call (callbacks, progress, output: ``{"v": 1, "event": ...,
+"call": id}``) go to the handler given to :meth:`Connection.send_with`: for
+a call that a thread waits for (``inline``), that thread runs them inside
+:meth:`Connection.wait` (so a callback runs in the caller's thread, the UI
+thread in Rhino); otherwise one dispatcher thread per connection runs them,
+and the call's reply is released only after its earlier events have run.
 """
 from __future__ import absolute_import
 
 import itertools
 import threading
 import time
+
+try:
+    import queue
+except ImportError:  # Python 2.7, IronPython 2.7
+    import Queue as queue
 
 from compas_cloud.errors import CloudTimeout, ConnectionClosed, ProtocolError, error_from_data
 from compas_cloud.protocol import codec, messages
@@ -24,13 +36,16 @@ _SLICE = 0.5
 
 
 class _Pending(object):
-    __slots__ = ("ok", "value", "done", "error")
+    __slots__ = ("ok", "value", "done", "error", "handler", "inline", "events")
 
-    def __init__(self):
+    def __init__(self, handler=None, inline=True):
         self.ok = None
         self.value = None
         self.done = False
         self.error = None
+        self.handler = handler
+        self.inline = inline
+        self.events = []
 
 
 class Connection(object):
@@ -54,6 +69,7 @@ class Connection(object):
         self._reading = threading.Lock()
         self._sending = threading.Lock()
         self._closed = None
+        self._dispatcher = None
         self._idle = threading.Thread(target=self._idle_reader, name="compas_cloud-idle-reader")
         self._idle.daemon = True
         self._idle.start()
@@ -88,12 +104,26 @@ class Connection(object):
 
     def send(self, op, **fields):
         """Send a request without waiting; return its id for :meth:`wait`."""
+        return self.send_with(None, True, op, **fields)
+
+    def send_with(self, handler, inline, op, **fields):
+        """Send a request whose events go to ``handler``; return its id for :meth:`wait`.
+
+        Parameters
+        ----------
+        handler : callable or None
+            Called with each event message of the request; with None once the
+            request ended, when not ``inline``.
+        inline : bool
+            True: the thread in :meth:`wait` runs the events. False: the
+            connection's dispatcher thread does (for calls nobody waits for).
+        """
         if self._closed is not None:
             raise self._closed
         rid = next(self._ids)
         text = codec.dumps(messages.request(op, rid, **fields))
         with self._lock:
-            self._pending[rid] = _Pending()
+            self._pending[rid] = _Pending(handler, inline)
         try:
             with self._sending:
                 self.transport.send(text)
@@ -105,15 +135,52 @@ class Connection(object):
             raise
         return rid
 
-    def wait(self, rid, timeout=None, what="the request"):
-        """Wait for the reply to request ``rid`` and return its result (or raise its error)."""
+    def notify(self, op, **fields):
+        """Send a request whose reply nobody waits for (a callback's answer, say)."""
+        if self._closed is not None:
+            raise self._closed
+        text = codec.dumps(messages.request(op, next(self._ids), **fields))
+        try:
+            with self._sending:
+                self.transport.send(text)
+        except ConnectionClosed as error:
+            self._fail(error)
+            raise
+
+    def done(self, rid):
+        """Return True if request ``rid`` has its reply (reading what has arrived, without blocking)."""
+        self.poll()
+        with self._lock:
+            pending = self._pending.get(rid)
+        return pending is None or pending.done
+
+    def poll(self):
+        """Read the messages that have arrived, if no other thread is reading; never blocks."""
+        if self._closed is not None or not self._reading.acquire(False):
+            return
+        try:
+            while self._closed is None and self._read_one(0):
+                pass
+        finally:
+            self._reading.release()
+            with self._changed:
+                self._changed.notify_all()
+
+    def wait(self, rid, timeout=None, what="the request", keep=False):
+        """Wait for the reply to request ``rid`` and return its result (or raise its error).
+
+        With ``keep``, a timeout leaves the request waiting, so that it can be waited for again.
+        """
         deadline = None if timeout is None else time.time() + timeout
         with self._lock:
             pending = self._pending.get(rid)
         if pending is None:
             raise ProtocolError("no request {0!r} is waiting for a reply".format(rid))
         try:
-            while not pending.done:
+            while not pending.done or pending.events:
+                if pending.events:
+                    self._run_events(pending)
+                    continue
                 remaining = None if deadline is None else deadline - time.time()
                 if remaining is not None and remaining <= 0:
                     raise CloudTimeout(
@@ -130,11 +197,12 @@ class Connection(object):
                             self._changed.notify_all()
                 else:
                     with self._changed:
-                        if not pending.done:
+                        if not pending.done and not pending.events:
                             self._changed.wait(wait)
         finally:
-            with self._lock:
-                self._pending.pop(rid, None)
+            if pending.done or not keep:
+                with self._lock:
+                    self._pending.pop(rid, None)
         if pending.error is not None:
             raise pending.error
         if pending.ok:
@@ -148,8 +216,14 @@ class Connection(object):
 
     # -- reading -----------------------------------------------------------------------
 
+    def _run_events(self, pending):
+        with self._lock:
+            events, pending.events = pending.events, []
+        for message in events:
+            pending.handler(message)
+
     def _read_until(self, pending, deadline):
-        while not pending.done:
+        while not pending.done and not pending.events:
             remaining = None if deadline is None else deadline - time.time()
             if remaining is not None and remaining <= 0:
                 return
@@ -171,7 +245,7 @@ class Connection(object):
             self.transport.close()
             return True
         if kind == "event":
-            if self.on_event is not None:
+            if not self._route_event(ok) and self.on_event is not None:
                 self.on_event(key, ok)
             return True
         with self._changed:
@@ -179,14 +253,58 @@ class Connection(object):
             if pending is not None:
                 pending.ok = ok
                 pending.value = value
-                pending.done = True
-                self._changed.notify_all()
+                if pending.handler is not None and not pending.inline:
+                    self._dispatch(pending, None)  # done once its earlier events have run
+                else:
+                    pending.done = True
+                    self._changed.notify_all()
         return True
+
+    def _route_event(self, message):
+        """Give a call's event to its handler; return False if no request takes it."""
+        call = message.get("call")
+        if call is None or isinstance(call, (list, dict)):
+            return False
+        with self._changed:
+            pending = self._pending.get(call)
+            if pending is None or pending.handler is None or pending.done:
+                return False
+            if pending.inline:
+                pending.events.append(message)
+                self._changed.notify_all()
+            else:
+                self._dispatch(pending, message)
+        return True
+
+    def _dispatch(self, pending, message):
+        # Called with the lock held.
+        if self._dispatcher is None:
+            self._dispatcher = queue.Queue()
+            thread = threading.Thread(target=self._dispatch_loop, args=(self._dispatcher,), name="compas_cloud-events")
+            thread.daemon = True
+            thread.start()
+        self._dispatcher.put((pending, message))
+
+    def _dispatch_loop(self, jobs):
+        while True:
+            pending, message = jobs.get()
+            if pending is None:
+                return
+            try:
+                pending.handler(message)
+            except Exception:  # a handler's failure must not stop the events of other calls
+                pass
+            if message is None:
+                with self._changed:
+                    pending.done = True
+                    self._changed.notify_all()
 
     def _fail(self, error):
         with self._changed:
             if self._closed is None:
                 self._closed = error
+                if self._dispatcher is not None:
+                    self._dispatcher.put((None, None))
             for pending in self._pending.values():
                 if not pending.done:
                     pending.error = error

@@ -7,7 +7,9 @@ import threading
 from compas_cloud import __version__
 from compas_cloud._compat import describe_runtime
 from compas_cloud.client import launcher
+from compas_cloud.client.callbacks import CallEvents, encode_callbacks
 from compas_cloud.client.connection import Connection
+from compas_cloud.client.future import CallFuture
 from compas_cloud.client.transports import select_transport
 from compas_cloud.errors import CloudError, CloudTimeout, ConnectionFailed, ProtocolMismatch
 from compas_cloud.protocol import PROTOCOL_VERSION, Reference, reference_id
@@ -19,16 +21,30 @@ class RemoteFunction(object):
     Returned by :meth:`Proxy.function`; calling it sends the arguments,
     runs the function on the server and returns its result (or a
     :class:`~compas_cloud.protocol.Reference` to it when ``cache`` is True).
+    Client-side functions among the arguments become callbacks the server
+    can call while the function runs (see docs/protocol.md).
     """
 
-    def __init__(self, proxy, name, cache=False, timeout=None):
+    def __init__(self, proxy, name, cache=False, timeout=None, progress=None, output=None):
         self.proxy = proxy
         self.name = name
         self.cache = cache
         self.timeout = timeout
+        self.progress = progress
+        self.output = output
 
     def __call__(self, *args, **kwargs):
-        return self.proxy.call(self.name, args, kwargs, cache=self.cache, timeout=self.timeout)
+        return self.proxy.call(
+            self.name, args, kwargs, cache=self.cache, timeout=self.timeout, progress=self.progress, output=self.output
+        )
+
+    def submit(self, *args, **kwargs):
+        """Send the call and return at once a :class:`~compas_cloud.client.future.CallFuture`.
+
+        The handle offers ``result(timeout)``, ``done()``, ``cancel()`` and
+        ``progress``; many calls may be in flight on one connection.
+        """
+        return self.proxy.submit(self.name, args, kwargs, cache=self.cache, progress=self.progress, output=self.output)
 
     def __repr__(self):
         return "<remote function {0}{1}>".format(self.name, " (cached)" if self.cache else "")
@@ -81,6 +97,8 @@ class Proxy(object):
         launch_timeout=60.0,
         auto_stop=10.0,
         verbose=True,
+        progress=True,
+        output=False,
     ):
         self.host = host
         self.port = int(port)
@@ -91,6 +109,8 @@ class Proxy(object):
         self.launch_timeout = launch_timeout
         self.auto_stop = auto_stop
         self.verbose = verbose
+        self.progress = progress
+        self.output = output
         self.transport_class = select_transport(transport)
         self.launched = None
         self.server_info = None
@@ -175,7 +195,7 @@ class Proxy(object):
 
     # -- calling ------------------------------------------------------------------------
 
-    def function(self, name, cache=False, timeout=None):
+    def function(self, name, cache=False, timeout=None, progress=None, output=None):
         """Return a callable that runs the function ``name`` on the server.
 
         Parameters
@@ -186,14 +206,47 @@ class Proxy(object):
             Keep the result on the server and return a reference to it.
         timeout : float, optional
             Seconds each call may take (the proxy's timeout by default).
+        progress : bool or callable, optional
+            How to show the progress the function reports: a function
+            ``f(done, total, message)``, True for the default display, False for
+            none (the proxy's ``progress`` by default).
+        output : bool or callable, optional
+            Stream what the function prints: True prints it here, a function
+            ``f(stream, text)`` receives it (the proxy's ``output`` by default).
 
         Returns
         -------
         RemoteFunction
         """
-        return RemoteFunction(self, name, cache=cache, timeout=timeout)
+        return RemoteFunction(self, name, cache=cache, timeout=timeout, progress=progress, output=output)
 
-    def call(self, name, args=(), kwargs=None, cache=False, timeout=None):
+    def _call_fields(self, connection, name, args, kwargs, cache, progress, output):
+        args, kwargs, callbacks = encode_callbacks(args, kwargs)
+        progress = self.progress if progress is None else progress
+        output = self.output if output is None else output
+        fields = {"function": name, "args": args, "kwargs": kwargs, "cache": bool(cache)}
+        if not (callbacks or progress or output):
+            return fields, None
+        if callbacks:
+            fields["callbacks"] = sorted(callbacks)
+        if progress:
+            fields["progress"] = True
+        if output:
+            fields["output"] = True
+        return fields, CallEvents(connection, name, callbacks, progress, output)
+
+    def submit(self, name, args=(), kwargs=None, cache=False, progress=None, output=None):
+        """Send a call without waiting; return its :class:`~compas_cloud.client.future.CallFuture`.
+
+        Callbacks, progress and output of the call are handled by the
+        connection's event thread.
+        """
+        connection = self.connection
+        fields, events = self._call_fields(connection, name, args, kwargs, cache, progress, output)
+        rid = connection.send_with(events, False, "call", **fields)
+        return CallFuture(connection, rid, name, events)
+
+    def call(self, name, args=(), kwargs=None, cache=False, timeout=None, progress=None, output=None):
         """Run the function ``name`` on the server with ``args`` and ``kwargs``.
 
         References (:class:`Reference`) anywhere in the arguments stand for
@@ -204,14 +257,15 @@ class Proxy(object):
         compas_cloud.errors.ServerSideError
             The function raised; carries the remote type, message and traceback.
         """
-        return self._request(
-            "call",
-            self.timeout if timeout is None else timeout,
-            function=name,
-            args=list(args),
-            kwargs=dict(kwargs or {}),
-            cache=bool(cache),
-        )
+        timeout = self.timeout if timeout is None else timeout
+        connection = self.connection
+        fields, events = self._call_fields(connection, name, args, kwargs, cache, progress, output)
+        rid = connection.send_with(events, True, "call", **fields)
+        try:
+            return connection.wait(rid, timeout, "the call to {0}".format(name))
+        finally:
+            if events is not None:
+                events.finish()
 
     def offload(self, name, args=(), kwargs=None, cache=False, timeout=None):
         """Like :meth:`call`, but the server runs the function on its executor.
