@@ -53,7 +53,8 @@ class BatchNotFound(ServerSideError):
 
 
 class _Task(object):
-    __slots__ = ("index", "key", "function", "args", "kwargs", "state", "attempt", "worker", "pid", "payload", "handle")
+    __slots__ = ("index", "key", "function", "args", "kwargs", "state", "attempt", "worker", "pid", "payload", "handle",
+                 "history")
 
     def __init__(self, index, key, function, args, kwargs):
         self.index = index
@@ -67,6 +68,7 @@ class _Task(object):
         self.pid = None
         self.payload = None
         self.handle = None
+        self.history = []  # the workers it started on
 
     def describe(self):
         info = {"task": self.index, "function": self.function, "state": self.state, "attempt": self.attempt,
@@ -132,7 +134,8 @@ class Batch(object):
                         in_flight -= 1
                         await self._ended(task, info)
                 elif kind == "worker_lost":
-                    lost = [task.index for task in self.tasks if task.state == RUNNING and task.worker == info["worker"]]
+                    # Running there, or already restarted elsewhere (the cluster may notice before we do).
+                    lost = [task.index for task in self.tasks if task.state == RUNNING and info["worker"] in task.history]
                     await self._emit("worker_lost", worker=info["worker"], tasks=lost)
                 elif kind == "cancel":
                     await self._cancel(waiting)
@@ -176,6 +179,7 @@ class Batch(object):
         if task.state == WAITING:
             task.attempt = 1
             task.worker, task.pid = info.get("worker"), info.get("pid")
+            task.history.append(task.worker)
             self._move(task, RUNNING)
             await self._emit_task(task)
         elif info.get("worker") != task.worker or info.get("pid") != task.pid:
@@ -183,6 +187,7 @@ class Batch(object):
             previous = task.worker
             task.attempt += 1
             task.worker, task.pid = info.get("worker"), info.get("pid")
+            task.history.append(task.worker)
             await self._emit("restart", task=task.index, attempt=task.attempt, worker=task.worker,
                              pid=task.pid, previous_worker=previous)
 
