@@ -76,6 +76,11 @@ class Proxy(object):
         A launched server stops this many seconds after its last client left.
     verbose : bool, optional
         Print what the proxy connects to (Rhino shows it in its command line).
+    progress : bool or callable, optional
+        How calls show the progress their functions report (see docs/protocol.md):
+        True for a tqdm bar or text lines, False for nothing, or ``f(done, total, message)``.
+    output : bool or callable, optional
+        Stream what called functions print: True prints it here, ``f(stream, text)`` receives it.
 
     Examples
     --------
