@@ -108,7 +108,10 @@ class Batch(object):
     # -- notifications from the executor (any thread) ---------------------------------
 
     def notify(self, kind, key, info):
-        self.service.loop.call_soon_threadsafe(self.queue.put_nowait, (kind, key, info))
+        try:
+            self.service.loop.call_soon_threadsafe(self.queue.put_nowait, (kind, key, info))
+        except RuntimeError:  # the server has stopped: nobody listens any more
+            pass
 
     # -- the runner -------------------------------------------------------------------
 
@@ -416,7 +419,10 @@ class BatchService(object):
 
         def notify(kind, key, info):
             if kind == "done":
-                loop.call_soon_threadsafe(lambda: answer.done() or answer.set_result(info))
+                try:
+                    loop.call_soon_threadsafe(lambda: answer.done() or answer.set_result(info))
+                except RuntimeError:  # the server has stopped
+                    pass
 
         key = "compas_cloud-call-{0}".format(secrets.token_urlsafe(12))
         handle = await self.server.run_in_worker(self.executor.submit, key, name, args, kwargs, notify)

@@ -413,7 +413,11 @@ class LocalExecutor(Executor):
         with self._lock:
             pool, self._pool = self._pool, None
         if pool is not None:
+            processes = list((getattr(pool, "_processes", None) or {}).values())
             pool.shutdown(wait=False, cancel_futures=True)
+            for process in processes:  # tasks still running would keep the server from exiting
+                if process.is_alive():
+                    process.terminate()
         for group in list(self._shared):
             self.unshare(group)
 
