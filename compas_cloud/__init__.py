@@ -11,6 +11,9 @@ from __future__ import absolute_import
 
 __version__ = "0.5.0"
 
+#: Modules compas's plugin system loads: the Rhino install hooks (``python -m compas_rhino.install``).
+__all_plugins__ = ["compas_cloud.install"]
+
 from compas_cloud.errors import (  # noqa: E402
     CloudError,
     CloudTimeout,

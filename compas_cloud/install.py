@@ -1,0 +1,409 @@
+"""Install compas_cloud into Rhino: the package, the Grasshopper user objects, the plugin, the interpreter.
+
+Run it with the CPython that should run the server (it has ``websockets``)::
+
+    python -m compas_cloud.install                 # Rhino 7, folders found for Windows/macOS
+    python -m compas_cloud.install -v 6.0
+    python -m compas_cloud.install --rhino-dir DIR --grasshopper-dir DIR   # explicit folders
+    python -m compas_cloud.install --uninstall
+
+It
+
+1. links the ``compas_cloud`` package into Rhino's IronPython ``scripts`` folder;
+2. records this interpreter's folder as ``PYTHON_DIRECTORY`` in
+   ``compas_bootstrapper.py`` there, which is where a Rhino-side proxy looks for
+   the CPython to launch a server with;
+3. copies the RhinoPython plugin (``compas_cloud {GUID}``) into ``PythonPlugins``;
+4. copies the built Grasshopper user objects (``Cloud_*.ghuser``) into
+   Grasshopper's ``UserObjects`` folder (see docs/grasshopper.md to build them).
+
+``python -m compas_rhino.install -p compas_cloud`` does steps 1-2 itself and
+then calls :func:`after_rhino_install` (registered with compas's plugin
+system through ``compas_cloud.__all_plugins__``) for steps 3-4;
+``python -m compas_rhino.uninstall -p compas_cloud`` calls
+:func:`after_rhino_uninstall`.
+
+Folders (``--rhino-dir`` is the folder holding ``<version>/scripts``):
+
+* Windows: ``%APPDATA%\\McNeel\\Rhinoceros`` and ``%APPDATA%\\Grasshopper``;
+* macOS: ``~/Library/Application Support/McNeel/Rhinoceros``, Grasshopper inside
+  ``<version>/Plug-ins/Grasshopper (b45a29b1-...)``.
+"""
+from __future__ import absolute_import, print_function
+
+import glob
+import os
+import shutil
+import subprocess
+import sys
+
+PACKAGE = "compas_cloud"
+PLUGIN_GUID = "{aff4b598-2925-4145-9a72-232984d129ca}"
+PLUGIN_FOLDER = "compas_cloud " + PLUGIN_GUID
+GRASSHOPPER_GUID = "b45a29b1-4343-4035-989e-044e8580d9cf"
+USEROBJECT_PATTERN = "Cloud_*.ghuser"
+DEFAULT_VERSION = "7.0"
+VERSIONS = ("6.0", "7.0", "8.0")
+
+PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+SOURCE_ROOT = os.path.dirname(PACKAGE_DIR)
+
+
+class InstallError(Exception):
+    """A step of the installation cannot be done; the message says which and why."""
+
+
+# -- where things go --------------------------------------------------------------------------
+
+
+def default_rhino_dir():
+    """Return Rhino's per-user folder (the one holding ``<version>/scripts``) on Windows and macOS."""
+    if os.name == "nt":
+        return os.path.join(os.environ.get("APPDATA", ""), "McNeel", "Rhinoceros")
+    if sys.platform == "darwin":
+        return os.path.join(os.path.expanduser("~"), "Library", "Application Support", "McNeel", "Rhinoceros")
+    raise InstallError("Rhino runs on Windows and macOS only: pass --rhino-dir (and --grasshopper-dir) explicitly")
+
+
+class RhinoFolders(object):
+    """The folders of one Rhino version that the installer writes to.
+
+    Parameters
+    ----------
+    version : str
+        ``"6.0"``, ``"7.0"`` or ``"8.0"``.
+    rhino_dir : str, optional
+        Rhino's per-user folder (found for Windows and macOS by default).
+    grasshopper_dir : str, optional
+        Grasshopper's per-user folder, holding ``UserObjects``: ``%APPDATA%\\Grasshopper``
+        on Windows, inside Rhino's ``Plug-ins`` folder on macOS (and by default
+        when ``rhino_dir`` is given on another system).
+    """
+
+    def __init__(self, version=DEFAULT_VERSION, rhino_dir=None, grasshopper_dir=None):
+        if version not in VERSIONS:
+            raise InstallError("unknown Rhino version {0!r}: use one of {1}".format(version, ", ".join(VERSIONS)))
+        self.version = version
+        self.rhino_dir = os.path.abspath(rhino_dir or default_rhino_dir())
+        if grasshopper_dir:
+            self.grasshopper_dir = os.path.abspath(grasshopper_dir)
+        elif os.name == "nt" and not rhino_dir:
+            self.grasshopper_dir = os.path.join(os.environ.get("APPDATA", ""), "Grasshopper")
+        else:
+            self.grasshopper_dir = os.path.join(self.plugins, "Grasshopper ({0})".format(GRASSHOPPER_GUID))
+
+    @property
+    def scripts(self):
+        """str: Rhino's IronPython scripts folder (on its ``sys.path``)."""
+        return os.path.join(self.rhino_dir, self.version, "scripts")
+
+    @property
+    def plugins(self):
+        return os.path.join(self.rhino_dir, self.version, "Plug-ins")
+
+    @property
+    def python_plugins(self):
+        """str: Where RhinoPython plugins live."""
+        return os.path.join(self.plugins, "PythonPlugins")
+
+    @property
+    def userobjects(self):
+        """str: Grasshopper's user objects folder."""
+        return os.path.join(self.grasshopper_dir, "UserObjects")
+
+    def check(self):
+        """Raise :class:`InstallError` if Rhino's folder for this version does not exist."""
+        folder = os.path.join(self.rhino_dir, self.version)
+        if not os.path.isdir(folder):
+            raise InstallError(
+                "no Rhino {0} folder at {1}: start Rhino {0} once, or pass --rhino-dir".format(self.version, folder)
+            )
+
+
+# -- the source files ---------------------------------------------------------------------------
+
+
+def plugin_source():
+    """Return the plugin folder to install (from this checkout), or None when it is not there."""
+    path = os.path.join(SOURCE_ROOT, "rhino_plugin", PLUGIN_FOLDER)
+    return path if os.path.isdir(path) else None
+
+
+def ghuser_sources(ghuser_dir=None):
+    """Return the built ``Cloud_*.ghuser`` files.
+
+    From ``ghuser_dir``, else ``$COMPAS_CLOUD_GHUSER_DIR``, else the package's
+    ``ghpython/ghuser`` or the checkout's ``ghpython/ghuser`` build folder.
+    """
+    ghuser_dir = ghuser_dir or os.environ.get("COMPAS_CLOUD_GHUSER_DIR")
+    candidates = [ghuser_dir] if ghuser_dir else [
+        os.path.join(PACKAGE_DIR, "ghpython", "ghuser"),
+        os.path.join(SOURCE_ROOT, "ghpython", "ghuser"),
+    ]
+    for folder in candidates:
+        files = sorted(glob.glob(os.path.join(folder, USEROBJECT_PATTERN)))
+        if files:
+            return files
+    return []
+
+
+def python_directory(python=None):
+    """Return the folder to record as ``PYTHON_DIRECTORY``: of ``python``, or the running environment."""
+    if python:
+        python = os.path.abspath(python)
+        return python if os.path.isdir(python) else os.path.dirname(python)
+    return os.environ.get("CONDA_PREFIX") or os.path.dirname(os.path.abspath(sys.executable))
+
+
+# -- the steps -----------------------------------------------------------------------------------
+
+
+def _remove(path):
+    if os.path.islink(path):
+        os.remove(path)
+    elif os.path.isdir(path):
+        if os.name == "nt" and _is_junction(path):
+            os.rmdir(path)
+        else:
+            shutil.rmtree(path)
+    elif os.path.exists(path):
+        os.remove(path)
+
+
+def _is_junction(path):
+    try:
+        return bool(os.readlink(path))
+    except (OSError, AttributeError, ValueError):
+        return False
+
+
+def link_package(folders):
+    """Link this ``compas_cloud`` package into Rhino's scripts folder; return the link."""
+    if not os.path.isdir(folders.scripts):
+        os.makedirs(folders.scripts)
+    link = os.path.join(folders.scripts, PACKAGE)
+    if os.path.islink(link) or _is_junction(link):
+        _remove(link)
+    elif os.path.exists(link):
+        raise InstallError("{0} exists and is not a link: remove it, then install again".format(link))
+    try:
+        os.symlink(PACKAGE_DIR, link)
+    except (OSError, AttributeError, NotImplementedError):
+        if os.name != "nt":
+            raise
+        # Without the symlink privilege Windows still allows directory junctions.
+        subprocess.check_call(["cmd", "/c", "mklink", "/J", link, PACKAGE_DIR])
+    return link
+
+
+def read_bootstrapper(path):
+    """Return the names defined in a ``compas_bootstrapper.py`` (empty if there is none)."""
+    values = {}
+    if os.path.isfile(path):
+        with open(path) as handle:
+            exec(compile(handle.read(), path, "exec"), values)
+    return dict((key, value) for key, value in values.items() if key.isupper())
+
+
+def write_bootstrapper(folders, python=None, add=(PACKAGE,), remove=()):
+    """Record the interpreter and the installed packages in ``compas_bootstrapper.py``; return its path.
+
+    The file keeps compas's format (``ENVIRONMENT_NAME``, ``PYTHON_DIRECTORY``,
+    ``CONDA_EXE``, ``INSTALLED_PACKAGES``), so compas and compas_cloud share it.
+    """
+    path = os.path.join(folders.scripts, "compas_bootstrapper.py")
+    values = read_bootstrapper(path)
+    packages = [name for name in values.get("INSTALLED_PACKAGES", []) if name not in remove]
+    packages += [name for name in add if name not in packages]
+    if add:
+        values["PYTHON_DIRECTORY"] = python_directory(python)
+        values["ENVIRONMENT_NAME"] = os.environ.get("CONDA_DEFAULT_ENV", "")
+        values["CONDA_EXE"] = os.environ.get("CONDA_EXE", "")
+    lines = [
+        'ENVIRONMENT_NAME = r"{0}"'.format(values.get("ENVIRONMENT_NAME", "")),
+        'PYTHON_DIRECTORY = r"{0}"'.format(values.get("PYTHON_DIRECTORY", "")),
+        'CONDA_EXE = r"{0}"'.format(values.get("CONDA_EXE", "")),
+        "INSTALLED_PACKAGES = {0!r}".format(sorted(str(name) for name in packages)),
+    ]
+    with open(path, "w") as handle:
+        handle.write("\n".join(lines) + "\n")
+    return path
+
+
+def install_plugin(folders):
+    """Copy the RhinoPython plugin into ``PythonPlugins``; return its folder, or None without a source."""
+    source = plugin_source()
+    if source is None:
+        return None
+    target = os.path.join(folders.python_plugins, PLUGIN_FOLDER)
+    if os.path.lexists(target):
+        _remove(target)
+    shutil.copytree(source, target, ignore=shutil.ignore_patterns("*.pyc", "__pycache__"))
+    return target
+
+
+def install_userobjects(folders, ghuser_dir=None):
+    """Copy the built user objects into Grasshopper's ``UserObjects``; return the copied files."""
+    sources = ghuser_sources(ghuser_dir)
+    if not sources:
+        return []
+    if not os.path.isdir(folders.userobjects):
+        os.makedirs(folders.userobjects)
+    copied = []
+    for source in sources:
+        target = os.path.join(folders.userobjects, os.path.basename(source))
+        if os.path.lexists(target):
+            _remove(target)
+        shutil.copy2(source, target)
+        copied.append(target)
+    return copied
+
+
+def uninstall_userobjects(folders):
+    removed = []
+    for path in sorted(glob.glob(os.path.join(folders.userobjects, USEROBJECT_PATTERN))):
+        _remove(path)
+        removed.append(path)
+    return removed
+
+
+def uninstall_plugin(folders):
+    target = os.path.join(folders.python_plugins, PLUGIN_FOLDER)
+    if os.path.lexists(target):
+        _remove(target)
+        return target
+    return None
+
+
+def unlink_package(folders):
+    link = os.path.join(folders.scripts, PACKAGE)
+    if os.path.islink(link) or _is_junction(link):
+        _remove(link)
+        return link
+    return None
+
+
+# -- the whole thing -----------------------------------------------------------------------------
+
+
+def install(folders, python=None, ghuser_dir=None, link=True):
+    """Install into ``folders``; return a list of ``(step, message, ok)``."""
+    folders.check()
+    results = []
+    if link:
+        results.append(("package", "linked {0}".format(link_package(folders)), True))
+        results.append(("interpreter", "PYTHON_DIRECTORY = {0} in {1}".format(
+            python_directory(python), write_bootstrapper(folders, python)), True))
+    plugin = install_plugin(folders)
+    if plugin:
+        results.append(("plugin", "copied to {0}".format(plugin), True))
+    else:
+        results.append(("plugin", "skipped: rhino_plugin/ not found next to the package (install from a source checkout)", True))
+    copied = install_userobjects(folders, ghuser_dir)
+    if copied:
+        results.append(("user objects", "copied {0} to {1}".format(len(copied), folders.userobjects), True))
+    else:
+        results.append(("user objects", "skipped: no built Cloud_*.ghuser files (see docs/grasshopper.md to build them)", True))
+    return results
+
+
+def uninstall(folders, unlink=True):
+    """Remove what :func:`install` put into ``folders``; return a list of ``(step, message, ok)``."""
+    results = []
+    if unlink:
+        results.append(("package", "removed {0}".format(unlink_package(folders)), True))
+        if os.path.isfile(os.path.join(folders.scripts, "compas_bootstrapper.py")):
+            write_bootstrapper(folders, add=(), remove=(PACKAGE,))
+            results.append(("interpreter", "compas_cloud removed from compas_bootstrapper", True))
+    results.append(("plugin", "removed {0}".format(uninstall_plugin(folders)), True))
+    results.append(("user objects", "removed {0}".format(len(uninstall_userobjects(folders))), True))
+    return results
+
+
+# -- compas's install hooks ----------------------------------------------------------------------
+
+
+def _plugin(function):
+    try:
+        import compas.plugins
+    except ImportError:
+        return function
+    return compas.plugins.plugin(category="install")(function)
+
+
+def _compas_folders():
+    import compas_rhino
+
+    arguments = getattr(compas_rhino, "INSTALLATION_ARGUMENTS", None)
+    version = compas_rhino._check_rhino_version(getattr(arguments, "version", None) or DEFAULT_VERSION)
+    rhino_dir = compas_rhino._get_rhino_appdata_folder()
+    try:
+        grasshopper_dir = compas_rhino._get_rhino_grasshopperplugin_path(version)
+    except Exception:
+        grasshopper_dir = None
+    return RhinoFolders(version, rhino_dir, grasshopper_dir)
+
+
+def _as_compas_results(results):
+    return [("{0} ({1})".format(PACKAGE, step), message, ok) for step, message, ok in results]
+
+
+@_plugin
+def installable_rhino_packages():
+    """compas hook: ``compas_rhino.install`` links compas_cloud into Rhino too."""
+    return [PACKAGE]
+
+
+@_plugin
+def after_rhino_install(installed_packages):
+    """compas hook: after compas linked the package and wrote the bootstrapper, add the plugin and user objects."""
+    if PACKAGE not in installed_packages:
+        return []
+    try:
+        return _as_compas_results(install(_compas_folders(), link=False))
+    except Exception as error:
+        return [(PACKAGE, "installing the plugin and user objects failed: {0}".format(error), False)]
+
+
+@_plugin
+def after_rhino_uninstall(uninstalled_packages):
+    """compas hook: remove the plugin and the user objects."""
+    if PACKAGE not in uninstalled_packages:
+        return []
+    try:
+        return _as_compas_results(uninstall(_compas_folders(), unlink=False))
+    except Exception as error:
+        return [(PACKAGE, "removing the plugin and user objects failed: {0}".format(error), False)]
+
+
+# -- command line --------------------------------------------------------------------------------
+
+
+def main(argv=None):
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m compas_cloud.install", description=__doc__.split("\n")[0])
+    parser.add_argument("-v", "--version", default=DEFAULT_VERSION, choices=VERSIONS, help="Rhino version (default: %(default)s)")
+    parser.add_argument("--rhino-dir", help="Rhino's per-user folder, holding <version>/scripts")
+    parser.add_argument("--grasshopper-dir", help="Grasshopper's per-user folder, holding UserObjects")
+    parser.add_argument("--ghuser-dir", help="folder of the built Cloud_*.ghuser files")
+    parser.add_argument("--python", help="interpreter (or environment folder) to launch servers with (default: this one)")
+    parser.add_argument("--uninstall", action="store_true", help="remove what the installer put into Rhino")
+    args = parser.parse_args(argv)
+    try:
+        folders = RhinoFolders(args.version, args.rhino_dir, args.grasshopper_dir)
+        if args.uninstall:
+            results = uninstall(folders)
+        else:
+            results = install(folders, python=args.python, ghuser_dir=args.ghuser_dir)
+    except (InstallError, OSError, IOError, subprocess.CalledProcessError) as error:
+        print("compas_cloud install failed: {0}".format(error))
+        return 1
+    print("{0} compas_cloud for Rhino {1} ({2}):".format("Uninstalled" if args.uninstall else "Installed", folders.version, folders.rhino_dir))
+    for step, message, ok in results:
+        print("  {0:<14} {1} {2}".format(step, "OK     " if ok else "WARNING", message))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
