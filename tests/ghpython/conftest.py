@@ -8,7 +8,7 @@ import pytest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from harness import GrasshopperHost  # noqa: E402
+from gh_harness import GrasshopperHost  # noqa: E402
 
 
 @pytest.fixture
@@ -25,9 +25,3 @@ def connected(gh, server):
     outputs = component.solve(host=server.host, port=server.port, autolaunch=False)
     assert outputs["proxy"] is not None, component.messages()
     return component, outputs["proxy"]
-
-
-def connection_counters(proxy):
-    """``(messages, calls)`` the server counted on ``proxy``'s connection, this status request included."""
-    status = proxy.status()["connection"]
-    return status["messages"], status["calls"]

@@ -19,7 +19,7 @@ import zlib
 
 import pytest
 
-from harness import COMPONENTS
+from gh_harness import COMPONENTS
 
 EXPOSURES = set([-1, 2, 4, 8, 16, 32, 64, 128])
 ACCESS = set(["item", "list", "tree", 0, 1, 2])

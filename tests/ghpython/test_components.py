@@ -3,8 +3,7 @@ from __future__ import absolute_import
 
 import time
 
-from conftest import connection_counters
-from harness import DataTree
+from gh_harness import DataTree, connection_counters
 from helpers import ServerProcess, server_python
 
 from compas_cloud import Reference

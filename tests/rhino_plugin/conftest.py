@@ -8,7 +8,7 @@ import pytest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from harness import RhinoHost  # noqa: E402
+from rhino_harness import RhinoHost  # noqa: E402
 
 
 @pytest.fixture

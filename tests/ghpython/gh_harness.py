@@ -226,3 +226,9 @@ class LoadedComponent(object):
         if level is None:
             return list(self.instance.runtime_messages)
         return [text for found, text in self.instance.runtime_messages if found == level]
+
+
+def connection_counters(proxy):
+    """``(messages, calls)`` the server counted on ``proxy``'s connection, this status request included."""
+    status = proxy.status()["connection"]
+    return status["messages"], status["calls"]
