@@ -48,8 +48,9 @@ def test_the_program_moves_into_a_script_next_to_the_log(folder):
     assert parts[0] == "python3" and parts[2:] == ["--host", "127.0.0.1", "--port", "1234", "--auto-stop", "5"]
     assert os.path.dirname(parts[1]) == folder
     with open(parts[1], "rb") as handle:
-        script = handle.read().decode("utf-8")
-    compile(script, parts[1], "exec")  # valid Python on this runtime too
+        source = handle.read()
+    compile(source, parts[1], "exec")  # valid Python on this runtime too
+    script = source.decode("utf-8")
     assert "os.dup2" in script and "server-1.log" in script
 
 
