@@ -38,9 +38,11 @@ if [ ! -x "$PY27" ] || ! "$PY27" -c 'import websocket, pytest' 2>/dev/null; then
   "$PY27" -m pip install --quiet --disable-pip-version-check 'websocket-client<1' 'pytest<5' || exit 1
 fi
 
-say "compile check: every client module with Python 2.7"
-# Everything a Rhino/Revit/Dynamo script may import: all of compas_cloud except the server.
-files=$(find compas_cloud -name '*.py' -not -path 'compas_cloud/server/*' | sort)
+say "compile check: every client module and host example with Python 2.7"
+# Everything a Rhino/Revit/Dynamo script may import (all of compas_cloud except the server),
+# and the IronPython host examples.
+files=$( (find compas_cloud -name '*.py' -not -path 'compas_cloud/server/*'; \
+          find examples/rhino examples/pyrevit examples/dynamo -name '*.py' 2>/dev/null) | sort)
 "$PY27" - $files <<'PYEOF' || exit 1
 import sys
 failed = []
@@ -54,7 +56,7 @@ for path in sys.argv[1:]:
 if failed:
     print("not Python 2.7 syntax:\n  " + "\n  ".join(failed))
     sys.exit(1)
-print("%d client modules compile with Python 2.7" % len(sys.argv[1:]))
+print("%d client modules and host examples compile with Python 2.7" % len(sys.argv[1:]))
 PYEOF
 
 say "client suite on $("$PY27" --version 2>&1) + websocket-client $("$PY27" -c 'import websocket; print(websocket.__version__)')"
