@@ -1,0 +1,354 @@
+"""Large numeric arrays as raw bytes: the ``arrays1`` encoding of binary websocket messages.
+
+JSON text is slow for large numeric arrays on every side: CPython spends
+seconds on ``json.dumps``/``json.loads`` of a million points, and
+IronPython's pure-Python ``json`` far longer. A client that lists
+``"arrays1"`` in the ``encodings`` of its ``hello`` may therefore send, and
+receives, binary messages laid out as::
+
+    b"CCA1"                      4 bytes, the magic
+    header length H              uint32, little-endian
+    header                       H bytes of UTF-8 JSON: the message itself, with
+                                 each large array replaced by a placeholder
+    padding                      zero bytes up to a multiple of 8
+    buffers                      the arrays' raw bytes, each starting at a multiple of 8
+
+A placeholder is ``{"$array": [dtype, shape, offset, kind]}``:
+
+* ``dtype``: ``"<f8"``, ``"<f4"``, ``"<i8"``, ``"<i4"``, ``"<i2"``, ``"|i1"``, ``"<u8"``,
+  ``"<u4"``, ``"<u2"``, ``"|u1"`` or ``"|b1"``: always little-endian, C order;
+* ``shape``: a list of ints; the element count is their product;
+* ``offset``: where the array's bytes start, counted from the start of the buffers;
+* ``kind``: ``"list"`` when the sender had (nested) lists, ``"array"`` when it had
+  a numpy array. Lists are rebuilt as lists, so a function sees the same types as
+  with JSON; arrays are rebuilt as numpy arrays where the receiver has numpy and
+  asked for them (the server always does), as nested lists otherwise.
+
+Any client can read this with what it has: ``numpy.frombuffer`` in CPython,
+``array('d').fromstring`` in Python 2.7 and IronPython, ``Buffer.BlockCopy`` in
+.NET, ``Float64Array`` on an 8-aligned ``ArrayBuffer`` slice in JavaScript.
+Lists are packed only when every item has the same type: all floats (float64)
+or all ints within int32 (int32); mixed, ragged, boolean and short lists stay
+JSON inside the header. Plain JSON remains the default: nothing here is used
+unless both sides agreed in ``hello``.
+
+This module runs on IronPython 2.7 and CPython 2.7 as well as CPython 3; numpy
+is optional (imported only when a numpy array is met or asked for).
+"""
+from __future__ import absolute_import
+
+import struct
+import sys
+from array import array
+from itertools import chain
+
+from compas_cloud._compat import PY2, binary_type, integer_types, text_type
+
+__all__ = [
+    "ENCODING",
+    "MAGIC",
+    "ARRAY_KEY",
+    "MIN_ITEMS",
+    "is_binary",
+    "dumps",
+    "split",
+    "Rebuilder",
+]
+
+#: The name clients list in ``hello`` to ask for this encoding.
+ENCODING = "arrays1"
+#: The first bytes of a binary message (never the start of a JSON text).
+MAGIC = b"CCA1"
+#: The key of a placeholder.
+ARRAY_KEY = "$array"
+#: Lists with fewer numbers than this stay JSON (the header costs more than it saves).
+MIN_ITEMS = 256
+#: numpy arrays with fewer elements than this stay JSON.
+MIN_ARRAY_ITEMS = 16
+
+_LITTLE = sys.byteorder == "little"
+_HEAD = struct.Struct("<4sI")
+
+# dtype -> (array typecode usable everywhere, item size)
+_CODES = {
+    "<f8": ("d", 8),
+    "<f4": ("f", 4),
+    "<i4": ("i", 4),
+    "<i2": ("h", 2),
+    "|i1": ("b", 1),
+    "<u4": ("I", 4),
+    "<u2": ("H", 2),
+    "|u1": ("B", 1),
+}
+# dtypes that ``array`` cannot hold on Python 2.7/IronPython: read with struct instead.
+_STRUCT = {"<i8": ("q", 8), "<u8": ("Q", 8), "|b1": ("?", 1)}
+_SIZES = dict((key, size) for key, (_, size) in list(_CODES.items()) + list(_STRUCT.items()))
+
+_FLOAT = frozenset([float])
+_INTS = frozenset(integer_types)  # bool is not among them: True stays true
+_INT32_MIN = -(2 ** 31)
+_INT32_MAX = 2 ** 31 - 1
+
+
+def is_binary(data):
+    """Return True if ``data`` (a received message) is a binary ``arrays1`` message."""
+    if isinstance(data, text_type) and not (PY2 and isinstance(data, binary_type)):
+        return False
+    try:
+        return bytes(data[:4]) == MAGIC
+    except TypeError:
+        return False
+
+
+# -- encoding -------------------------------------------------------------------------------
+
+
+class _Packer(object):
+    """Walks a value, moving large numeric arrays into byte buffers."""
+
+    def __init__(self):
+        self.buffers = []
+        self.size = 0
+
+    def _add(self, data, dtype, shape, kind):
+        offset = self.size
+        self.buffers.append(data)
+        self.size += len(data)
+        padding = (-self.size) % 8
+        if padding:
+            self.buffers.append(b"\0" * padding)
+            self.size += padding
+        return {ARRAY_KEY: [dtype, list(shape), offset, kind]}
+
+    def walk(self, value):
+        kind = type(value)
+        if kind is dict:
+            if ARRAY_KEY in value and len(value) == 1:
+                raise _Unsafe()
+            result = None
+            for key, item in value.items():
+                if type(item) in (list, tuple, dict) or _is_ndarray(item):
+                    packed = self.walk(item)
+                    if packed is not item:
+                        if result is None:
+                            result = dict(value)
+                        result[key] = packed
+            return value if result is None else result
+        if kind is list or kind is tuple:
+            if len(value) >= MIN_ITEMS or (value and type(value[0]) in (list, tuple) and len(value) * len(value[0]) >= MIN_ITEMS):
+                packed = self._pack_list(value)
+                if packed is not None:
+                    return packed
+            result = None
+            for index, item in enumerate(value):
+                if type(item) in (list, tuple, dict) or _is_ndarray(item):
+                    packed = self.walk(item)
+                    if packed is not item:
+                        if result is None:
+                            result = list(value)
+                        result[index] = packed
+            if result is None:
+                return value
+            return result
+        if _is_ndarray(value):
+            return self._pack_ndarray(value)
+        return value
+
+    def _pack_list(self, value):
+        first = value[0]
+        if type(first) in (list, tuple):
+            width = len(first)
+            if width == 0:
+                return None
+            for row in value:
+                if type(row) not in (list, tuple) or len(row) != width:
+                    return None
+            flat = chain.from_iterable
+            shape = (len(value), width)
+        else:
+            flat = iter
+            shape = (len(value),)
+        types = set(map(type, flat(value)))
+        if types == _FLOAT:
+            dtype, code = "<f8", "d"
+        elif types and types <= _INTS:
+            if min(flat(value)) < _INT32_MIN or max(flat(value)) > _INT32_MAX:
+                return None
+            dtype, code = "<i4", "i"
+        else:
+            return None
+        packed = array(code, flat(value))
+        if not _LITTLE:
+            packed.byteswap()
+        return self._add(_tobytes(packed), dtype, shape, "list")
+
+    def _pack_ndarray(self, value):
+        dtype = value.dtype
+        if value.ndim == 0 or value.size < MIN_ARRAY_ITEMS:
+            return value  # the JSON encoder writes it with tolist
+        if dtype.kind not in "fiub" or dtype.itemsize > 8 or (dtype.kind == "f" and dtype.itemsize < 4):
+            return value
+        little = dtype.newbyteorder("<")
+        name = little.str
+        if name not in _SIZES:
+            return value
+        import numpy
+
+        data = numpy.ascontiguousarray(value, dtype=little)
+        return self._add(data.tobytes(), name, value.shape, "array")
+
+
+class _Unsafe(Exception):
+    """The value holds a dict that looks like a placeholder: send it all as JSON."""
+
+
+def _is_ndarray(value):
+    return hasattr(value, "__array_interface__") and hasattr(value, "dtype") and hasattr(value, "tobytes") and hasattr(value, "ndim")
+
+
+def _tobytes(packed):
+    if hasattr(packed, "tobytes"):
+        return packed.tobytes()
+    return packed.tostring()  # Python 2.7, IronPython 2.7
+
+
+def dumps(obj, encode):
+    """Encode ``obj`` as a binary message if it holds large numeric arrays.
+
+    Parameters
+    ----------
+    obj : object
+        The message.
+    encode : callable
+        Encodes the header (and the whole message when nothing is packed)
+        as JSON text: :func:`compas_cloud.protocol.codec.dumps`.
+
+    Returns
+    -------
+    bytes or str
+        The binary message, or the JSON text when nothing was worth packing.
+    """
+    packer = _Packer()
+    try:
+        header = packer.walk(obj)
+    except _Unsafe:
+        return encode(obj)
+    if not packer.buffers:
+        return encode(obj)
+    text = encode(header)
+    head = text.encode("utf-8") if isinstance(text, text_type) else text
+    padding = b"\0" * ((-(_HEAD.size + len(head))) % 8)
+    parts = [_HEAD.pack(MAGIC, len(head)), head, padding]
+    parts.extend(packer.buffers)
+    return b"".join(parts)
+
+
+# -- decoding -------------------------------------------------------------------------------
+
+
+def split(data):
+    """Split a binary message into (header text, buffers, buffer start).
+
+    Raises
+    ------
+    ValueError
+        When the message is truncated or not an ``arrays1`` message.
+    """
+    if len(data) < _HEAD.size:
+        raise ValueError("a binary message shorter than its {0}-byte prefix".format(_HEAD.size))
+    magic, length = _HEAD.unpack(bytes(data[:_HEAD.size]))
+    if magic != MAGIC:
+        raise ValueError("a binary message must start with {0!r}".format(MAGIC))
+    end = _HEAD.size + length
+    if end > len(data):
+        raise ValueError("the binary message's header runs past its end")
+    header = bytes(data[_HEAD.size:end]).decode("utf-8")
+    start = end + ((-end) % 8)
+    return header, data, start
+
+
+class Rebuilder(object):
+    """Turns placeholders back into lists or numpy arrays.
+
+    Parameters
+    ----------
+    data : bytes
+        The whole binary message.
+    start : int
+        Where its buffers start.
+    numpy_arrays : bool
+        Rebuild ``kind == "array"`` values as numpy arrays (else as nested lists).
+    """
+
+    def __init__(self, data, start, numpy_arrays=False):
+        self.data = data
+        self.start = start
+        self.numpy_arrays = numpy_arrays
+        self._numpy = None
+
+    def _np(self):
+        if self._numpy is None:
+            try:
+                import numpy
+            except ImportError:
+                numpy = False
+            self._numpy = numpy
+        return self._numpy
+
+    def __call__(self, spec):
+        try:
+            dtype, shape, offset, kind = spec
+            shape = [int(n) for n in shape]
+            offset = int(offset)
+        except (TypeError, ValueError):
+            raise ValueError("a malformed array placeholder: {0!r}".format(spec))
+        if dtype not in _SIZES:
+            raise ValueError("an array of unknown dtype {0!r}".format(dtype))
+        count = 1
+        for n in shape:
+            if n < 0:
+                raise ValueError("an array of negative shape {0!r}".format(shape))
+            count *= n
+        begin = self.start + offset
+        end = begin + count * _SIZES[dtype]
+        if offset < 0 or end > len(self.data):
+            raise ValueError("an array's bytes run past the end of the message")
+        numpy = self._np()
+        if numpy:
+            flat = numpy.frombuffer(self.data, dtype=dtype, count=count, offset=begin)
+            if kind == "array" and self.numpy_arrays:
+                return flat.reshape(shape).copy()
+            return flat.reshape(shape).tolist()
+        return _nest(_read(self.data, begin, end, dtype, count), shape)
+
+
+def _read(data, begin, end, dtype, count):
+    chunk = bytes(data[begin:end])
+    if dtype in _STRUCT:
+        code = _STRUCT[dtype][0]
+        return list(struct.unpack("<{0}{1}".format(count, code), chunk))
+    values = array(_CODES[dtype][0])
+    if hasattr(values, "frombytes"):
+        values.frombytes(chunk)
+    else:
+        values.fromstring(chunk)  # Python 2.7, IronPython 2.7
+    if not _LITTLE:
+        values.byteswap()
+    return values.tolist()
+
+
+def _nest(flat, shape):
+    count = 1
+    for n in shape:
+        count *= n
+    if count == 0:
+        return _empty(shape)
+    for width in reversed(shape[1:]):
+        flat = [flat[i:i + width] for i in range(0, len(flat), width)]
+    return flat
+
+
+def _empty(shape):
+    if len(shape) <= 1 or shape[0] == 0:
+        return []
+    return [_empty(shape[1:]) for _ in range(shape[0])]
