@@ -18,7 +18,7 @@ def cluster():
     previous = os.environ.get("PYTHONPATH")
     os.environ["PYTHONPATH"] = ROOT + (os.pathsep + previous if previous else "")
     cluster = distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None, host="127.0.0.1",
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0", host="127.0.0.1",
         worker_dashboard_address=None,
     )
     try:
