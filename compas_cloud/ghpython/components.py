@@ -9,6 +9,7 @@ from __future__ import absolute_import
 
 import sys
 
+from compas_cloud._compat import string_types
 from compas_cloud.errors import CloudError, ConnectionClosed, ConnectionFailed, ReferenceNotFound, ServerSideError
 from compas_cloud.ghpython.conversions import arguments_from_input, keywords_from_input, to_output, to_wire
 from compas_cloud.ghpython.fingerprint import fingerprint
@@ -169,9 +170,13 @@ def _run_in_background(component, proxy, memory, key, work, rerun):
 
 
 def _single_or_list(values):
+    # A list-access input is a Python list in tests and a .NET List[object] in Grasshopper.
     if values is None:
         return None
-    values = list(values) if isinstance(values, (list, tuple)) else [values]
+    if isinstance(values, (dict,) + string_types) or not hasattr(values, "__iter__"):
+        values = [values]
+    else:
+        values = list(values)
     return values[0] if len(values) == 1 else values
 
 

@@ -232,3 +232,20 @@ def connection_counters(proxy):
     """``(messages, calls)`` the server counted on ``proxy``'s connection, this status request included."""
     status = proxy.status()["connection"]
     return status["messages"], status["calls"]
+
+
+class NetList(object):
+    """Iterates like the .NET ``List[object]`` a list-access input receives in IronPython (not a Python list)."""
+
+    def __init__(self, items):
+        self._items = list(items)
+
+    def __iter__(self):
+        return iter(self._items)
+
+    def GetEnumerator(self):
+        return iter(self._items)
+
+    @property
+    def Count(self):
+        return len(self._items)
