@@ -16,8 +16,9 @@ from __future__ import absolute_import
 import sys
 import time
 import traceback
+from itertools import chain
 
-from compas_cloud._compat import text_type
+from compas_cloud._compat import integer_types, string_types, text_type
 
 __all__ = ["Callback", "encode_callbacks", "CallEvents", "TextProgress", "format_progress", "default_progress"]
 
@@ -53,6 +54,11 @@ class Callback(object):
         return "Callback({0!r}, wait={1!r})".format(self.func, self.wait)
 
 
+# Types that are never callbacks: lists of them are passed over without a walk item by item.
+_DATA = frozenset([float, bool, type(None)] + list(integer_types) + list(string_types))
+_ROWS = frozenset([list, tuple])
+
+
 def _is_callback(value):
     if isinstance(value, Callback):
         return True
@@ -74,6 +80,8 @@ def encode_callbacks(args, kwargs):
     callbacks = {}
 
     def walk(value):
+        if type(value) in _DATA:
+            return value
         if _is_callback(value):
             callback = value if isinstance(value, Callback) else Callback(value)
             cid = len(callbacks) + 1
@@ -83,6 +91,12 @@ def encode_callbacks(args, kwargs):
                 marker["wait"] = False
             return marker
         if isinstance(value, (list, tuple)):
+            if all(map(_DATA.__contains__, map(type, value))):  # numbers and text only: nothing to replace
+                return value
+            if all(map(_ROWS.__contains__, map(type, value))) and all(
+                map(_DATA.__contains__, map(type, chain.from_iterable(value)))
+            ):  # rows of numbers (points, matrices): nothing to replace
+                return value
             return [walk(item) for item in value]
         if isinstance(value, dict) and type(value) is dict:
             return dict((key, walk(item)) for key, item in value.items())

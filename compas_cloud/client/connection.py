@@ -59,6 +59,11 @@ class Connection(object):
         Called with ``(name, message)`` for every event the server sends.
     """
 
+    #: Send large numeric arrays as binary ``arrays1`` messages (the server offered them in ``hello``).
+    binary = False
+    #: Rebuild the numpy arrays of binary replies as numpy arrays (else as nested lists).
+    numpy_arrays = False
+
     def __init__(self, transport, on_event=None):
         self.transport = transport
         self.on_event = on_event
@@ -121,7 +126,8 @@ class Connection(object):
         if self._closed is not None:
             raise self._closed
         rid = next(self._ids)
-        text = codec.dumps(messages.request(op, rid, **fields))
+        encode = codec.dumps_arrays if self.binary else codec.dumps
+        text = encode(messages.request(op, rid, **fields))
         with self._lock:
             self._pending[rid] = _Pending(handler, inline)
         try:
@@ -239,7 +245,7 @@ class Connection(object):
         if data is None:
             return False
         try:
-            kind, key, ok, value = messages.parse_reply(codec.loads(data))
+            kind, key, ok, value = messages.parse_reply(codec.loads(data, numpy_arrays=self.numpy_arrays))
         except (ValueError, ProtocolError) as error:
             self._fail(ProtocolError("the server sent a message this client cannot read: {0}".format(error)))
             self.transport.close()

@@ -12,7 +12,12 @@ from compas_cloud.client.connection import Connection
 from compas_cloud.client.future import CallFuture
 from compas_cloud.client.transports import select_transport
 from compas_cloud.errors import CloudError, CloudTimeout, ConnectionFailed, ProtocolMismatch
+from compas_cloud.protocol.arrays import ENCODING as ARRAYS_ENCODING
 from compas_cloud.protocol import PROTOCOL_VERSION, Reference, reference_id
+
+
+#: The values of ``Proxy(arrays=...)``.
+_ARRAY_MODES = ("lists", "numpy", "json")
 
 
 class RemoteFunction(object):
@@ -76,6 +81,11 @@ class Proxy(object):
         A launched server stops this many seconds after its last client left.
     verbose : bool, optional
         Print what the proxy connects to (Rhino shows it in its command line).
+    arrays : str, optional
+        How large numeric arrays travel: ``"lists"`` (the default: as raw bytes
+        in binary messages when the server offers it, results rebuilt as lists,
+        as with JSON), ``"numpy"`` (the same, but the server's numpy arrays come
+        back as numpy arrays) or ``"json"`` (always as JSON text).
     progress : bool or callable, optional
         How calls show the progress their functions report (see docs/protocol.md):
         True for a tqdm bar or text lines, False for nothing, or ``f(done, total, message)``.
@@ -104,6 +114,7 @@ class Proxy(object):
         verbose=True,
         progress=True,
         output=False,
+        arrays="lists",
     ):
         self.host = host
         self.port = int(port)
@@ -117,6 +128,9 @@ class Proxy(object):
         self.progress = progress
         self.output = output
         self.transport_class = select_transport(transport)
+        if arrays not in _ARRAY_MODES:
+            raise ValueError("arrays must be one of {0}, not {1!r}".format(", ".join(_ARRAY_MODES), arrays))
+        self.arrays = arrays
         self.launched = None
         self.server_info = None
         self._connection = None
@@ -146,6 +160,8 @@ class Proxy(object):
         transport.connect(self.url, self.connect_timeout)
         connection = Connection(transport)
         client = {"name": "compas_cloud", "version": __version__, "python": describe_runtime(), "transport": transport.name}
+        if self.arrays != "json":
+            client["encodings"] = ["json", ARRAYS_ENCODING]
         try:
             info = connection.request("hello", timeout=self.connect_timeout, client=client)
         except CloudTimeout:
@@ -164,6 +180,8 @@ class Proxy(object):
                 "compas_cloud version on both sides".format(self.address, (info or {}).get("protocol"), PROTOCOL_VERSION)
             )
         self.server_info = info
+        connection.binary = self.arrays != "json" and ARRAYS_ENCODING in (info.get("encodings") or ())
+        connection.numpy_arrays = self.arrays == "numpy"
         self._connection = connection
         self._say("connected to cloud using {0}!".format(transport.label))
 

@@ -20,7 +20,7 @@ from compas_cloud.protocol.messages import (
     parse_request,
     parse_reply,
 )
-from compas_cloud.protocol.codec import dumps, loads, dumps_plain
+from compas_cloud.protocol.codec import dumps, loads, dumps_plain, dumps_arrays
 
 __all__ = [
     "PROTOCOL_VERSION",
@@ -37,5 +37,6 @@ __all__ = [
     "parse_reply",
     "dumps",
     "dumps_plain",
+    "dumps_arrays",
     "loads",
 ]

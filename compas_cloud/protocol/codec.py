@@ -23,9 +23,10 @@ import json
 
 from compas_cloud._compat import IPY, binary_type, text_type, to_text
 from compas_cloud.errors import DecodingError
+from compas_cloud.protocol import arrays
 from compas_cloud.protocol.reference import REFERENCE_KEY, Reference
 
-__all__ = ["dumps", "dumps_plain", "loads", "Decoded"]
+__all__ = ["dumps", "dumps_plain", "dumps_arrays", "loads", "Decoded"]
 
 
 def _default(obj):
@@ -81,6 +82,16 @@ def dumps(obj):
         When the value holds something that cannot be encoded.
     """
     return _text(_COMPACT.encode(obj))
+
+
+def dumps_arrays(obj):
+    """Encode a value as a binary ``arrays1`` message when it holds large numeric arrays.
+
+    Returns bytes (see :mod:`compas_cloud.protocol.arrays`), or compact JSON
+    text like :func:`dumps` when nothing was worth packing. Only for a peer
+    that listed ``"arrays1"`` in its ``hello``.
+    """
+    return arrays.dumps(obj, dumps)
 
 
 def dumps_plain(obj):
@@ -141,8 +152,8 @@ class Decoded(object):
         self.references = references
 
 
-def loads(data, strict=False, track=False):
-    """Decode JSON text or UTF-8 bytes.
+def loads(data, strict=False, track=False, numpy_arrays=False):
+    """Decode JSON text or UTF-8 bytes, or a binary ``arrays1`` message.
 
     Parameters
     ----------
@@ -153,6 +164,9 @@ def loads(data, strict=False, track=False):
         :class:`DecodingError` (the server's choice); otherwise it stays a dict.
     track : bool, optional
         If True, return a :class:`Decoded` that also counts the references found.
+    numpy_arrays : bool, optional
+        In a binary message (:mod:`compas_cloud.protocol.arrays`), rebuild the
+        sender's numpy arrays as numpy arrays rather than as nested lists.
 
     Raises
     ------
@@ -160,11 +174,17 @@ def loads(data, strict=False, track=False):
         When the text is not JSON.
     """
     counter = [0]
+    rebuild = None
+    if not isinstance(data, text_type) and arrays.is_binary(data):
+        data, buffers, start = arrays.split(data)
+        rebuild = arrays.Rebuilder(buffers, start, numpy_arrays)
 
     def hook(obj):
         if len(obj) == 1 and REFERENCE_KEY in obj:
             counter[0] += 1
             return Reference(obj[REFERENCE_KEY])
+        if rebuild is not None and len(obj) == 1 and arrays.ARRAY_KEY in obj:
+            return rebuild(obj[arrays.ARRAY_KEY])
         if "dtype" in obj and "data" in obj:
             return _COMPAS.decode(obj, strict)
         return obj

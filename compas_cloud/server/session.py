@@ -16,8 +16,10 @@ from compas_cloud.errors import (
     ServerSideError,
     UnknownOperation,
 )
+from compas_cloud.protocol import arrays
 from compas_cloud.protocol import (
     dumps,
+    dumps_arrays,
     dumps_plain,
     loads,
     parse_request,
@@ -26,6 +28,7 @@ from compas_cloud.protocol import (
 )
 from compas_cloud.server import calls
 from compas_cloud.server.callbacks import CallbackAnswers
+from compas_cloud.server import memory
 from compas_cloud.server.store import ReferenceStore, _sizeof
 
 log = logging.getLogger("compas_cloud.server")
@@ -78,6 +81,7 @@ class Session:
         self.messages = 0
         self.calls = 0
         self.client = {}
+        self.arrays = False  # send binary arrays1 messages (the client listed "arrays1" in hello)
 
     @property
     def peer(self):
@@ -101,15 +105,17 @@ class Session:
             task.cancel()
         if self.tasks:
             await asyncio.gather(*self.tasks, return_exceptions=True)
-        self.server.stored_bytes -= self.store.stored_bytes
+        freed_bytes = self.store.stored_bytes
+        self.server.stored_bytes -= freed_bytes
         freed = self.store.clear()
+        await self._trim(freed_bytes)
         if freed:
             log.info("freed %d stored values of %s", freed, self.peer)
 
     # -- receiving --------------------------------------------------------------
 
     async def _receive(self, message):
-        if isinstance(message, bytes):
+        if isinstance(message, bytes) and not arrays.is_binary(message):
             try:
                 message = message.decode("utf-8")
             except UnicodeDecodeError:
@@ -117,9 +123,9 @@ class Session:
                 return
         try:
             if len(message) > _OFFLOAD_DECODE:
-                decoded = await self.server.run_in_worker(loads, message, True, True)
+                decoded = await self.server.run_in_worker(loads, message, True, True, True)
             else:
-                decoded = loads(message, strict=True, track=True)
+                decoded = loads(message, strict=True, track=True, numpy_arrays=True)
         except ServerSideError as error:  # a COMPAS object that cannot be rebuilt
             rid, plain = _peek(message)
             await self._send(self._encode_error(rid, plain, error))
@@ -218,7 +224,22 @@ class Session:
         self.server.stored_bytes += nbytes
         return self.store.add(value, nbytes)
 
+    async def _trim(self, freed_bytes):
+        """After large frees, give the memory back to the system (glibc keeps it otherwise)."""
+        if freed_bytes >= memory.TRIM_AFTER:
+            try:
+                await self.server.run_in_worker(memory.trim)
+            except RuntimeError:  # the worker pool is already shut down: the process is ending anyway
+                pass
+
     async def _send(self, text):
+        if not text.isascii():
+            try:
+                text.encode("utf-8")
+            except UnicodeEncodeError:
+                # Lone surrogates (from "\\udXXX" escapes a client sent, quoted back in a message or a result)
+                # cannot be sent as UTF-8: write them as the JSON escapes they came in as.
+                text = text.encode("utf-8", "backslashreplace").decode("utf-8")
         try:
             await self.websocket.send(text)
         except websockets.ConnectionClosed:
@@ -226,11 +247,12 @@ class Session:
 
     # -- encoding ---------------------------------------------------------------
 
-    @staticmethod
-    def _encode_result(request, result, description="the result"):
+    def _encode_result(self, request, result, description="the result"):
         try:
             if request.plain:
                 return dumps_plain(result)
+            if self.arrays:  # the client asked for binary messages with raw numeric arrays
+                return dumps_arrays(reply_ok(request.id, result))
             return dumps(reply_ok(request.id, result))
         except (TypeError, ValueError, OverflowError) as error:
             raise EncodingError(
@@ -268,9 +290,12 @@ class Session:
             finally:
                 self.server.stored_bytes -= before - self.store.stored_bytes
             result = len(fields["refs"])
+            await self._trim(before - self.store.stored_bytes)
         elif op == "clear":
-            self.server.stored_bytes -= self.store.stored_bytes
+            freed_bytes = self.store.stored_bytes
+            self.server.stored_bytes -= freed_bytes
             result = self.store.clear()
+            await self._trim(freed_bytes)
         elif op == "cancel":
             result = self._cancel(fields["target"])
         elif op == "callback_reply":
@@ -282,7 +307,9 @@ class Session:
             result = "pong"
         elif op == "hello":
             self.client = fields.get("client") or {}
-            result = self.server.hello()
+            encodings = self.client.get("encodings")
+            self.arrays = isinstance(encodings, list) and arrays.ENCODING in encodings
+            result = dict(self.server.hello(), encodings=["json", arrays.ENCODING])
         elif op == "version":
             result = self.server.versions()
         elif op == "status":
