@@ -215,7 +215,9 @@ def parse_request(message):
         if rid is not None and (isinstance(rid, bool) or not isinstance(rid, integer_types + string_types)):
             rid = None
             raise MalformedMessage("the request id must be an integer or a string")
-        if message["v"] != PROTOCOL_VERSION:
+        version = message["v"]
+        # Compare only integers: a decoded object (a COMPAS Point, say) may raise in its __eq__.
+        if isinstance(version, bool) or not isinstance(version, integer_types) or version != PROTOCOL_VERSION:
             raise ProtocolMismatch(
                 "the client speaks protocol version {0!r}, this server speaks version {1}: "
                 "install the same compas_cloud version on both sides".format(message["v"], PROTOCOL_VERSION)

@@ -35,6 +35,8 @@ def is_loopback(host):
 def resolve_token(token=None, token_file=None, environ=None):
     """Return ``(token, source)``: the token the server requires, and where it came from.
 
+    ``--token`` wins over ``--token-file``, which wins over ``COMPAS_CLOUD_TOKEN``.
+
     Parameters
     ----------
     token : str, optional
@@ -54,7 +56,7 @@ def resolve_token(token=None, token_file=None, environ=None):
     environ = os.environ if environ is None else environ
     if token:
         return token, "--token"
-    if environ.get(TOKEN_ENV, "").strip():
+    if token_file is None and environ.get(TOKEN_ENV, "").strip():
         return environ[TOKEN_ENV].strip(), "the environment variable " + TOKEN_ENV
     if token_file is not None:
         path = token_file or default_token_file()

@@ -140,6 +140,11 @@ class Session:
             plain = isinstance(decoded.value, dict) and "v" not in decoded.value
             await self._send(self._encode_error(error.request_id, plain, error))
             return
+        except Exception as error:  # a bug in checking must not end the connection: answer it
+            log.exception("internal error while checking a message")
+            error = MalformedMessage("the message could not be checked: {0}: {1}".format(type(error).__name__, error))
+            await self._send(self._encode_error(None, False, error))
+            return
         if request.plain:
             # Plain messages carry no id: answer them one after the other, in order.
             await self._serve(request, decoded)
@@ -233,7 +238,7 @@ class Session:
                 pass
 
     async def _send(self, text):
-        if not text.isascii():
+        if isinstance(text, str) and not text.isascii():
             try:
                 text.encode("utf-8")
             except UnicodeEncodeError:
