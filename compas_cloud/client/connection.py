@@ -25,7 +25,7 @@ try:
 except ImportError:  # Python 2.7, IronPython 2.7
     import Queue as queue
 
-from compas_cloud.errors import CloudTimeout, ConnectionClosed, ProtocolError, error_from_data
+from compas_cloud.errors import CloudTimeout, ConnectionClosed, LimitExceeded, ProtocolError, error_from_data
 from compas_cloud.protocol import codec, messages
 
 #: How often (seconds) the idle reader looks at the socket.
@@ -59,6 +59,8 @@ class Connection(object):
         Called with ``(name, message)`` for every event the server sends.
     """
 
+    #: The largest message the server accepts, in bytes (None: unknown); larger requests are refused here.
+    max_message_size = None
     #: Send large numeric arrays as binary ``arrays1`` messages (the server offered them in ``hello``).
     binary = False
     #: Rebuild the numpy arrays of binary replies as numpy arrays (else as nested lists).
@@ -128,6 +130,13 @@ class Connection(object):
         rid = next(self._ids)
         encode = codec.dumps_arrays if self.binary else codec.dumps
         text = encode(messages.request(op, rid, **fields))
+        limit = self.max_message_size
+        if limit and len(text) > limit:  # characters <= UTF-8 bytes: never refuses a message that fits
+            raise LimitExceeded(
+                "this {0} request is {1:.1f} MiB, over the server's limit of {2:.1f} MiB (--max-message-size); "
+                "send the data in parts (proxy.cache), or restart the server with a larger "
+                "--max-message-size".format(op, len(text) / 1048576.0, limit / 1048576.0)
+            )
         with self._lock:
             self._pending[rid] = _Pending(handler, inline)
         try:

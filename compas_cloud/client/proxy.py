@@ -4,14 +4,14 @@ from __future__ import absolute_import
 import sys
 import threading
 
-from compas_cloud import __version__
+from compas_cloud import __version__, auth
 from compas_cloud._compat import describe_runtime
 from compas_cloud.client import launcher
 from compas_cloud.client.callbacks import CallEvents, encode_callbacks
 from compas_cloud.client.connection import Connection
 from compas_cloud.client.future import CallFuture
 from compas_cloud.client.transports import select_transport
-from compas_cloud.errors import CloudError, CloudTimeout, ConnectionFailed, ProtocolMismatch
+from compas_cloud.errors import AccessDenied, CloudError, CloudTimeout, ConnectionFailed, ProtocolMismatch
 from compas_cloud.protocol.arrays import ENCODING as ARRAYS_ENCODING
 from compas_cloud.protocol import PROTOCOL_VERSION, Reference, reference_id
 
@@ -81,16 +81,21 @@ class Proxy(object):
         A launched server stops this many seconds after its last client left.
     verbose : bool, optional
         Print what the proxy connects to (Rhino shows it in its command line).
-    arrays : str, optional
-        How large numeric arrays travel: ``"lists"`` (the default: as raw bytes
-        in binary messages when the server offers it, results rebuilt as lists,
-        as with JSON), ``"numpy"`` (the same, but the server's numpy arrays come
-        back as numpy arrays) or ``"json"`` (always as JSON text).
     progress : bool or callable, optional
         How calls show the progress their functions report (see docs/protocol.md):
         True for a tqdm bar or text lines, False for nothing, or ``f(done, total, message)``.
     output : bool or callable, optional
         Stream what called functions print: True prints it here, ``f(stream, text)`` receives it.
+    arrays : str, optional
+        How large numeric arrays travel: ``"lists"`` (the default: as raw bytes
+        in binary messages when the server offers it, results rebuilt as lists,
+        as with JSON), ``"numpy"`` (the same, but the server's numpy arrays come
+        back as numpy arrays) or ``"json"`` (always as JSON text).
+    token : str, optional
+        The server's token (see docs/security.md). By default: the environment
+        variable ``COMPAS_CLOUD_TOKEN``, else the token of a server launched on
+        this port by this user, else the default token file, else none. A
+        server this proxy launches requires a token, which the proxy knows.
 
     Examples
     --------
@@ -112,6 +117,7 @@ class Proxy(object):
         launch_timeout=60.0,
         auto_stop=10.0,
         verbose=True,
+        token=None,
         progress=True,
         output=False,
         arrays="lists",
@@ -125,6 +131,7 @@ class Proxy(object):
         self.launch_timeout = launch_timeout
         self.auto_stop = auto_stop
         self.verbose = verbose
+        self.token = token
         self.progress = progress
         self.output = output
         self.transport_class = select_transport(transport)
@@ -157,7 +164,7 @@ class Proxy(object):
 
     def _connect(self):
         transport = self.transport_class()
-        transport.connect(self.url, self.connect_timeout)
+        transport.connect(self.url, self.connect_timeout, headers=auth.auth_headers(self._token()))
         connection = Connection(transport)
         client = {"name": "compas_cloud", "version": __version__, "python": describe_runtime(), "transport": transport.name}
         if self.arrays != "json":
@@ -180,19 +187,30 @@ class Proxy(object):
                 "compas_cloud version on both sides".format(self.address, (info or {}).get("protocol"), PROTOCOL_VERSION)
             )
         self.server_info = info
+        connection.max_message_size = info.get("max_message_size")
         connection.binary = self.arrays != "json" and ARRAYS_ENCODING in (info.get("encodings") or ())
         connection.numpy_arrays = self.arrays == "numpy"
         self._connection = connection
         self._say("connected to cloud using {0}!".format(transport.label))
 
+    def _token(self):
+        if self.token:
+            return self.token
+        if self.launched is not None and getattr(self.launched, "token", None):
+            return self.launched.token
+        return auth.find_client_token(self.port if launcher.is_local(self.host) else None)
+
     def _connect_or_launch(self):
         try:
             self._connect()
+        except AccessDenied:
+            raise  # a server is there and refused us (token, origin): launching another cannot help
         except ConnectionFailed:
             if not (self.autolaunch and launcher.is_local(self.host)):
                 raise
             self.launched = launcher.launch(
-                self.host, self.port, python=self.python, auto_stop=self.auto_stop, timeout=self.launch_timeout
+                self.host, self.port, python=self.python, auto_stop=self.auto_stop, timeout=self.launch_timeout,
+                token=self.token,
             )
             self._connect()
             self._say("Started a new server at {0} (log: {1})".format(self.address, self.launched.log_path))
@@ -386,7 +404,8 @@ class Proxy(object):
 
                 time.sleep(0.1)
             self.launched = launcher.launch(
-                self.host, self.port, python=python, auto_stop=self.auto_stop, timeout=self.launch_timeout
+                self.host, self.port, python=python, auto_stop=self.auto_stop, timeout=self.launch_timeout,
+                token=self.token,
             )
             self._connect()
             self._say("Restarted the server at {0}".format(self.address))
