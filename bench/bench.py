@@ -292,6 +292,10 @@ def main(argv=None):
     parser.add_argument("--sizes", default="10000,100000,1000000")
     parser.add_argument("--quick", action="store_true", help="3 repeats, no 1M points; publishes nothing")
     parser.add_argument("--no-publish", action="store_true", help="do not copy the table and chart to docs/")
+    parser.add_argument(
+        "--merge", metavar="JSON", default=None,
+        help="a result file of an earlier run: its other systems and workloads are kept, the ones run now replace theirs",
+    )
     args = parser.parse_args(argv)
     if args.quick:
         args.repeats = 3
@@ -320,6 +324,14 @@ def main(argv=None):
     finally:
         for process in _STARTED:
             stop(process, 2.0)
+    if args.merge:
+        with open(args.merge) as handle:
+            earlier = json.load(handle)
+        for key, result in run["results"].items():
+            earlier["results"].setdefault(key, {}).update(result)
+            earlier["systems"].setdefault(key, run["systems"][key])
+        earlier["merged"] = {"date": run["date"], "systems": list(run["results"]), "workloads": args.workloads}
+        run = earlier
     from report import chart, table_rst, table_text, targets_text
 
     text = table_text(run) + "\n\n" + targets_text(run)
@@ -334,7 +346,7 @@ def main(argv=None):
     for ext in ("json", "txt", "png"):
         shutil.copyfile(base + "." + ext, os.path.join(RESULTS, "latest." + ext))
     print("\nwrote {0}.json, .txt and .png (and latest.*)".format(base))
-    if not args.quick and not args.no_publish and args.systems is None:
+    if not args.quick and not args.no_publish and (args.systems is None or args.merge):
         docs = os.path.join(ROOT, "docs")
         os.makedirs(docs, exist_ok=True)
         shutil.copyfile(base + ".png", os.path.join(docs, "benchmark.png"))

@@ -11,7 +11,7 @@ async def _echo(websocket, *_):
 
 
 async def _main(port):
-    async with websockets.serve(_echo, "127.0.0.1", port, max_size=None, compression=None):
+    async with websockets.serve(_echo, "127.0.0.1", port, max_size=None, compression=None, ping_interval=None):
         print("listening on", port, flush=True)
         await asyncio.Future()
 
