@@ -93,13 +93,14 @@ class Server:
 
     async def status(self, session):
         values = [value for s in self.sessions for value in s.store._values.values()]
+        clients, stored_bytes = len(self.sessions), self.stored_bytes  # one snapshot, taken before awaiting
         nbytes = await self.run_in_worker(lambda: sum(_sizeof(value) for value in values))
         return {
             "address": self.address,
             "version": versions()["compas_cloud"],
             "pid": os.getpid(),
             "uptime": time.time() - self.started,
-            "clients": len(self.sessions),
+            "clients": clients,
             "references": len(values),
             "reference_bytes": nbytes,
             "calls": self.calls,
@@ -107,7 +108,7 @@ class Server:
             "connection": {"references": len(session.store), "messages": session.messages, "calls": session.calls},
             "auto_stop": self.config.auto_stop,
             "executor": self.batches.describe(),
-            "stored_bytes": self.stored_bytes,
+            "stored_bytes": stored_bytes,
             "running_calls": self._running,
             "refused_handshakes": self.policy.refused,
         }
