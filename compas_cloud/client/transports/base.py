@@ -1,6 +1,13 @@
 """What a transport does: move whole websocket messages, with a timeout on every wait."""
 from __future__ import absolute_import
 
+import base64
+import os
+import socket
+
+from compas_cloud._compat import to_text
+from compas_cloud.errors import AccessDenied
+
 
 class Transport(object):
     """A websocket connection that sends and receives whole messages.
@@ -97,3 +104,67 @@ def close_message(code, reason):
     if code is not None:
         text += " (code {0}".format(code) + (": {0})".format(reason) if reason else ")")
     return text
+
+
+_REFUSALS = {
+    401: "the server requires a token: pass Proxy(token=...) or set COMPAS_CLOUD_TOKEN (see docs/security.md)",
+    403: "the server refuses this client's origin (see --allow-origin in docs/security.md)",
+}
+
+
+def refusal(url, status, body=""):
+    """Return the :class:`AccessDenied` for a handshake refused with HTTP ``status`` (401 or 403).
+
+    The server's own explanation (the response body) is used when the
+    websocket library passes it on; a standard one otherwise.
+    """
+    detail = to_text(body or b"").strip() or _REFUSALS.get(status, "")
+    return AccessDenied("{0} refused the connection ({1}): {2}".format(url, status, detail), status)
+
+
+def probe_handshake(url, headers=None, timeout=5.0):
+    """Send a websocket opening handshake over a plain socket; return ``(status, body)`` of the answer.
+
+    For websocket libraries that do not say why a handshake failed (Mono's
+    ClientWebSocket reports every refusal as "Unable to connect"). Returns
+    None if nothing could be read.
+    """
+    hostport, _, path = url.split("://", 1)[-1].partition("/")
+    if hostport.startswith("["):  # [::1]:9009
+        host, _, port = hostport[1:].partition("]:")
+    else:
+        host, _, port = hostport.partition(":")
+    lines = [
+        "GET /{0} HTTP/1.1".format(path),
+        "Host: {0}".format(hostport),
+        "Upgrade: websocket",
+        "Connection: Upgrade",
+        "Sec-WebSocket-Key: {0}".format(to_text(base64.b64encode(os.urandom(16)))),
+        "Sec-WebSocket-Version: 13",
+    ]
+    lines += ["{0}: {1}".format(key, value) for key, value in (headers or {}).items()]
+    request = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+    try:
+        sock = socket.create_connection((host, int(port or 80)), timeout)
+    except (socket.error, OSError, ValueError):
+        return None
+    data = b""
+    try:
+        sock.sendall(request)
+        while len(data) < 65536:
+            chunk = sock.recv(4096)
+            if not chunk:
+                break
+            data += chunk
+            head, found, body = data.partition(b"\r\n\r\n")
+            if found and b" 101 " in head.split(b"\r\n")[0]:
+                break  # accepted after all
+    except (socket.error, OSError):
+        pass
+    finally:
+        sock.close()
+    head, _, body = data.partition(b"\r\n\r\n")
+    status_line = head.split(b"\r\n")[0].split()
+    if len(status_line) < 2 or not status_line[1].isdigit():
+        return None
+    return int(status_line[1]), body

@@ -20,7 +20,7 @@ How it moves messages
 from __future__ import absolute_import
 
 from compas_cloud._compat import IPY, text_type
-from compas_cloud.client.transports.base import Transport, close_message
+from compas_cloud.client.transports.base import Transport, close_message, probe_handshake, refusal
 from compas_cloud.errors import CloudTimeout, ConnectionClosed, ConnectionFailed
 
 #: Once a message has started to arrive, each further piece may take this long.
@@ -193,6 +193,11 @@ class DotNetTransport(Transport):
         if problem is not None or ws.State != net.State.Open:
             ws.Abort()
             ws.Dispose()
+            # .NET Framework names the HTTP status only in its message, Mono not at all: ask once more
+            # over a plain socket, which also brings the server's explanation.
+            answer = probe_handshake(url, headers, timeout)
+            if answer is not None and answer[0] in (401, 403):
+                raise refusal(url, answer[0], answer[1])
             raise ConnectionFailed("cannot connect to {0}: {1}".format(url, problem or "the handshake failed"))
         self._ws = ws
         self._chunk = net.System.Array.CreateInstance(net.Byte, CHUNK_SIZE)

@@ -6,8 +6,8 @@ import socket
 import struct
 
 from compas_cloud._compat import text_type, to_text
-from compas_cloud.client.transports.base import Transport, close_message
-from compas_cloud.errors import AccessDenied, CloudTimeout, ConnectionClosed, ConnectionFailed
+from compas_cloud.client.transports.base import Transport, close_message, refusal
+from compas_cloud.errors import CloudTimeout, ConnectionClosed, ConnectionFailed
 
 #: Once a message has started to arrive, the rest may take this long between bytes.
 READ_TIMEOUT = 120.0
@@ -52,8 +52,7 @@ class WebSocketClientTransport(Transport):
         except websocket.WebSocketBadStatusException as error:
             status = getattr(error, "status_code", None)
             if status in (401, 403):
-                body = getattr(error, "resp_body", None) or b""
-                raise AccessDenied("{0} refused the connection ({1}): {2}".format(url, status, to_text(body).strip()), status)
+                raise refusal(url, status, getattr(error, "resp_body", None))
             raise ConnectionFailed("{0} refused the websocket handshake: {1}".format(url, error))
         except (socket.error, OSError, websocket.WebSocketException) as error:
             raise ConnectionFailed("cannot connect to {0}: {1}".format(url, error))
