@@ -152,7 +152,7 @@ class Decoded(object):
         self.references = references
 
 
-def loads(data, strict=False, track=False, numpy_arrays=False):
+def loads(data, strict=False, track=False, numpy_arrays=False, check_dtype=None):
     """Decode JSON text or UTF-8 bytes, or a binary ``arrays1`` message.
 
     Parameters
@@ -167,6 +167,10 @@ def loads(data, strict=False, track=False, numpy_arrays=False):
     numpy_arrays : bool, optional
         In a binary message (:mod:`compas_cloud.protocol.arrays`), rebuild the
         sender's numpy arrays as numpy arrays rather than as nested lists.
+    check_dtype : callable, optional
+        Called with the ``dtype`` of every COMPAS object before its module is
+        imported; it raises to refuse it (the server applies its --allow and
+        --deny lists this way).
 
     Raises
     ------
@@ -186,6 +190,8 @@ def loads(data, strict=False, track=False, numpy_arrays=False):
         if rebuild is not None and len(obj) == 1 and arrays.ARRAY_KEY in obj:
             return rebuild(obj[arrays.ARRAY_KEY])
         if "dtype" in obj and "data" in obj:
+            if check_dtype is not None:
+                check_dtype(obj["dtype"])
             return _COMPAS.decode(obj, strict)
         return obj
 

@@ -181,6 +181,13 @@ class AccessPolicy:
                 )
             )
 
+    def check_dtype(self, dtype):
+        """Check the ``dtype`` of a COMPAS object in a request before its module is imported."""
+        if not self.restricted:
+            return
+        module = dtype.split("/")[0] if isinstance(dtype, str) else ""
+        self.check_name(module or repr(dtype))
+
     def check_name(self, name):
         """Check a dotted function name before anything is imported for it."""
         if not self.restricted:

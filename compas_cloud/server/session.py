@@ -1,5 +1,6 @@
 """One client connection: decoding its messages, running its requests, answering them."""
 import asyncio
+import functools
 import json
 import logging
 import traceback
@@ -122,10 +123,13 @@ class Session:
                 await self._send(dumps(reply_error(None, MalformedMessage("a binary message must hold UTF-8 JSON").to_data())))
                 return
         try:
+            decode = functools.partial(
+                loads, strict=True, track=True, numpy_arrays=True, check_dtype=self.server.policy.check_dtype
+            )
             if len(message) > _OFFLOAD_DECODE:
-                decoded = await self.server.run_in_worker(loads, message, True, True, True)
+                decoded = await self.server.run_in_worker(decode, message)
             else:
-                decoded = loads(message, strict=True, track=True, numpy_arrays=True)
+                decoded = decode(message)
         except ServerSideError as error:  # a COMPAS object that cannot be rebuilt
             rid, plain = _peek(message)
             await self._send(self._encode_error(rid, plain, error))

@@ -99,9 +99,10 @@ def test_concurrent_calls_per_connection_are_limited():
 
 
 def test_allow_and_deny_lists():
-    args = ("--allow", "math", "--allow", "numpy", "--allow", "compas", "--deny", "numpy.linalg")
+    args = ("--allow", "math", "--allow", "numpy", "--allow", "compas", "--allow", "builtins", "--allow", "sys",
+            "--deny", "numpy.linalg")
     with ServerProcess(*args) as process:
-        assert process.wait_line("functions allowed: modules math, numpy, compas")
+        assert process.wait_line("functions allowed: modules math, numpy, compas, builtins, sys")
         assert process.wait_line("functions denied: modules numpy.linalg")
         with proxy_for(process) as proxy:
             assert proxy.call("math.hypot", [3, 4]) == 5.0
@@ -117,6 +118,12 @@ def test_allow_and_deny_lists():
                 with pytest.raises(FunctionNotAllowed) as info:
                     proxy.call(name, ["os"])
                 assert why in str(info.value), name
+            # A COMPAS object's dtype names a module too: it is checked before anything is imported.
+            with pytest.raises(FunctionNotAllowed) as info:
+                proxy.call("builtins.len", [{"dtype": "antigravity/Fly", "data": {}}])
+            assert "antigravity" in str(info.value)
+            assert proxy.call("sys.modules.get", ["antigravity"]) is None  # never imported
+            assert proxy.call("builtins.repr", [{"dtype": "compas.geometry/Point", "data": [1, 2, 3]}]).startswith("Point")
 
 
 def test_deny_list_alone():
