@@ -5,19 +5,17 @@ import hashlib
 import json
 
 from compas_cloud._compat import to_utf8
+from compas_cloud.protocol.codec import to_jsonable
 from compas_cloud.protocol.reference import Reference
 
 
 def _default(obj):
-    jsondump = getattr(obj, "__jsondump__", None)
-    if jsondump is not None:
-        return jsondump()
-    tolist = getattr(obj, "tolist", None)
-    if tolist is not None:
-        return tolist()
     if isinstance(obj, (set, frozenset)):
-        return sorted(obj)
-    return {"__repr__": repr(obj)}
+        return sorted(obj)  # the same set always gives the same fingerprint
+    try:
+        return to_jsonable(obj)
+    except TypeError:
+        return {"__repr__": repr(obj)}
 
 
 _ENCODER = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=_default)

@@ -26,10 +26,11 @@ from compas_cloud.errors import DecodingError
 from compas_cloud.protocol import arrays
 from compas_cloud.protocol.reference import REFERENCE_KEY, Reference
 
-__all__ = ["dumps", "dumps_plain", "dumps_arrays", "loads", "Decoded"]
+__all__ = ["dumps", "dumps_plain", "dumps_arrays", "loads", "Decoded", "to_jsonable"]
 
 
-def _default(obj):
+def to_jsonable(obj):
+    """Return a JSON-ready stand-in for ``obj`` (the conversions listed above), or raise TypeError."""
     jsondump = getattr(obj, "__jsondump__", None)
     if jsondump is not None:
         return jsondump()
@@ -62,8 +63,8 @@ def _from_dotnet(obj):
     return _UNCHANGED
 
 
-_COMPACT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=_default)
-_PLAIN = json.JSONEncoder(ensure_ascii=False, default=_default)
+_COMPACT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=to_jsonable)
+_PLAIN = json.JSONEncoder(ensure_ascii=False, default=to_jsonable)
 
 
 def _text(encoded):
