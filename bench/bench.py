@@ -131,7 +131,7 @@ def spawn_client(system, workload, port, out, **options):
     for key, value in options.items():
         command += ["--" + key.replace("_", "-"), str(value)]
     env = environment()
-    if system.kind == "old":  # its auto-launch runs a bare `python` from PATH
+    if system.kind in ("old", "rpc"):  # their auto-launch runs a bare `python` from PATH
         env["PATH"] = os.path.dirname(system.python) + os.pathsep + env.get("PATH", "")
     log = open(out + ".log", "w")
     process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=HERE)

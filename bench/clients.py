@@ -443,7 +443,7 @@ def w_cold(options):
         with contextlib.redirect_stdout(sink):
             from compas.rpc import Proxy
 
-            proxy = Proxy("bench_functions", port=options.port, autoreload=False, capture_output=False)
+            proxy = Proxy("bench_functions", python=sys.executable, port=options.port, autoreload=False, capture_output=False)
             value = proxy.echo(1)
             elapsed = time.perf_counter() - t0
             pid = proxy._process.pid if proxy._process is not None else None

@@ -204,9 +204,12 @@ def chart(run, path):
                 low = high = value
             else:
                 item = _get(result, *path_)
-                if not isinstance(item, dict) or "median" not in item:
+                if isinstance(item, (int, float)):
+                    value = low = high = item
+                elif not isinstance(item, dict) or "median" not in item:
                     continue
-                value, low, high = item["median"], item["min"], item["max"]
+                else:
+                    value, low, high = item["median"], item["min"], item["max"]
             names.append(run["systems"][key].replace(" (", "\n("))
             values.append(value)
             lows.append(value - low)
@@ -224,3 +227,18 @@ def chart(run, path):
     figure.tight_layout()
     figure.savefig(path, dpi=90)
     plt.close(figure)
+
+
+if __name__ == "__main__":
+    # Re-render a run's table and chart: python report.py RESULT.json [CHART.png [TABLE.rst]]
+    import json
+    import sys
+
+    with open(sys.argv[1]) as handle:
+        loaded = json.load(handle)
+    print(table_text(loaded) + "\n\n" + targets_text(loaded))
+    if len(sys.argv) > 2:
+        chart(loaded, sys.argv[2])
+    if len(sys.argv) > 3:
+        with open(sys.argv[3], "w") as handle:
+            handle.write(table_rst(loaded))
