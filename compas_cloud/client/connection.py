@@ -36,12 +36,13 @@ _SLICE = 0.5
 
 
 class _Pending(object):
-    __slots__ = ("ok", "value", "done", "error", "handler", "inline", "events")
+    __slots__ = ("ok", "value", "done", "replied", "error", "handler", "inline", "events")
 
     def __init__(self, handler=None, inline=True):
         self.ok = None
         self.value = None
         self.done = False
+        self.replied = False  # the reply is in; ``done`` follows once the call's events have run
         self.error = None
         self.handler = handler
         self.inline = inline
@@ -73,7 +74,7 @@ class Connection(object):
         self._pending = {}
         self._lock = threading.Lock()
         self._changed = threading.Condition(self._lock)
-        self._reading = threading.Lock()
+        self._leader = False  # a thread is reading the socket for everyone (guarded by _lock)
         self._sending = threading.Lock()
         self._closed = None
         self._dispatcher = None
@@ -127,7 +128,8 @@ class Connection(object):
         """
         if self._closed is not None:
             raise self._closed
-        rid = next(self._ids)
+        with self._lock:
+            rid = next(self._ids)
         encode = codec.dumps_arrays if self.binary else codec.dumps
         text = encode(messages.request(op, rid, **fields))
         limit = self.max_message_size
@@ -154,7 +156,9 @@ class Connection(object):
         """Send a request whose reply nobody waits for (a callback's answer, say)."""
         if self._closed is not None:
             raise self._closed
-        text = codec.dumps(messages.request(op, next(self._ids), **fields))
+        with self._lock:
+            rid = next(self._ids)
+        text = codec.dumps(messages.request(op, rid, **fields))
         try:
             with self._sending:
                 self.transport.send(text)
@@ -171,15 +175,13 @@ class Connection(object):
 
     def poll(self):
         """Read the messages that have arrived, if no other thread is reading; never blocks."""
-        if self._closed is not None or not self._reading.acquire(False):
+        if self._closed is not None or not self._lead():
             return
         try:
             while self._closed is None and self._read_one(0):
                 pass
         finally:
-            self._reading.release()
-            with self._changed:
-                self._changed.notify_all()
+            self._step_down()
 
     def wait(self, rid, timeout=None, what="the request", keep=False):
         """Wait for the reply to request ``rid`` and return its result (or raise its error).
@@ -203,16 +205,17 @@ class Connection(object):
                         "(raise the timeout for long calls)".format(what, timeout)
                     )
                 wait = _SLICE if remaining is None else min(remaining, _SLICE)
-                if self._reading.acquire(False):
+                if not pending.replied and self._lead():
                     try:
                         self._read_until(pending, deadline)
                     finally:
-                        self._reading.release()
-                        with self._changed:
-                            self._changed.notify_all()
+                        self._step_down()
                 else:
+                    # Another thread reads, or our reply is in and its events are being run: wait to be
+                    # told. The check and the wait hold the lock that _step_down and _read_one notify
+                    # under, so no wake-up is missed.
                     with self._changed:
-                        if not pending.done and not pending.events:
+                        if not pending.done and not pending.events and (self._leader or pending.replied):
                             self._changed.wait(wait)
         finally:
             if pending.done or not keep:
@@ -237,8 +240,21 @@ class Connection(object):
         for message in events:
             pending.handler(message)
 
+    def _lead(self):
+        """Become the thread that reads for everyone; return False if another thread is reading."""
+        with self._lock:
+            if self._leader:
+                return False
+            self._leader = True
+            return True
+
+    def _step_down(self):
+        with self._changed:
+            self._leader = False
+            self._changed.notify_all()
+
     def _read_until(self, pending, deadline):
-        while not pending.done and not pending.events:
+        while not pending.done and not pending.replied and not pending.events:
             remaining = None if deadline is None else deadline - time.time()
             if remaining is not None and remaining <= 0:
                 return
@@ -268,6 +284,7 @@ class Connection(object):
             if pending is not None:
                 pending.ok = ok
                 pending.value = value
+                pending.replied = True
                 if pending.handler is not None and not pending.inline:
                     self._dispatch(pending, None)  # done once its earlier events have run
                 else:
@@ -331,7 +348,7 @@ class Connection(object):
             time.sleep(IDLE_POLL)
             if self._closed is not None:
                 break
-            if not self._reading.acquire(False):
+            if not self._lead():
                 continue
             try:
                 while self._closed is None and self._read_one(0):
@@ -339,6 +356,4 @@ class Connection(object):
             except Exception as error:  # never let the thread die silently with the connection open
                 self._fail(ConnectionClosed("reading from the server failed: {0}".format(error)))
             finally:
-                self._reading.release()
-                with self._changed:
-                    self._changed.notify_all()
+                self._step_down()
