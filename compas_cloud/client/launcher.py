@@ -244,6 +244,21 @@ def _spawn(command, log_path):
         log.close()
 
 
+def local_address(host):
+    """Return the address to connect to for a server bound to ``host`` on this machine."""
+    return "127.0.0.1" if host in ("0.0.0.0", "localhost") else ("::1" if host == "::" else host)
+
+
+def wait_until_closed(host, port, timeout=10.0):
+    """Wait up to ``timeout`` seconds for nothing to listen at host:port; return True if nothing does."""
+    deadline = time.time() + timeout
+    while port_open(local_address(host), port):
+        if time.time() > deadline:
+            return False
+        time.sleep(0.1)
+    return True
+
+
 def port_open(host, port, timeout=0.2):
     """Return True if something accepts TCP connections at host:port."""
     try:
@@ -318,7 +333,7 @@ def launch(host, port, python=None, auto_stop=10.0, timeout=60.0, log_path=None,
         raise ServerStartError("cannot run {0} (chosen from {1}): {2}".format(path, how_found, error))
     server = LaunchedServer(path, how_found, log_path, process)
     server.token = token
-    connect_host = "127.0.0.1" if host in ("0.0.0.0", "localhost") else ("::1" if host == "::" else host)
+    connect_host = local_address(host)
     deadline = time.time() + timeout
     while time.time() < deadline:
         if port_open(connect_host, port):

@@ -11,6 +11,7 @@ import tempfile
 import pytest
 
 from compas_cloud import ConnectionFailed, Proxy, ServerStartError
+from compas_cloud.errors import ReferenceNotFound
 from compas_cloud.client import launcher
 
 from helpers import free_port, server_python
@@ -119,13 +120,15 @@ def test_only_local_hosts_are_launched_for():
 def test_restart_gives_a_fresh_server():
     port = free_port()
     proxy = Proxy(port=port, python=server_python(), auto_stop=5, verbose=False)
+    first = proxy.launched
     try:
         ref = proxy.cache([1])
         first_pid = proxy.status()["pid"]
         proxy.restart()
+        assert first.wait(30)  # the first server is gone
         assert proxy.status()["pid"] != first_pid
         assert proxy.function("builtins.len")([1, 2]) == 2
-        with pytest.raises(Exception):
+        with pytest.raises(ReferenceNotFound):
             proxy.get(ref)
     finally:
         try:
@@ -133,3 +136,6 @@ def test_restart_gives_a_fresh_server():
         except Exception:
             pass
         _stop(proxy)
+        if first is not None and first.running():
+            first.process.kill()
+            first.process.wait()

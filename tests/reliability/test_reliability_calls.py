@@ -170,3 +170,13 @@ def test_shutdown_tells_clients_and_lets_running_calls_finish():
         worker.close()
     finally:
         process.stop()
+
+
+def test_a_call_over_its_timeout_is_cancelled_on_the_server(server):
+    with proxy_for(server) as proxy:
+        with pytest.raises(CloudTimeout):
+            proxy.call("tests.callback_tasks.until_cancelled", [60], timeout=1)
+        deadline = time.time() + 30
+        while time.time() < deadline and proxy.status()["connection"]["calls_in_progress"]:
+            time.sleep(0.1)
+        assert proxy.status()["connection"]["calls_in_progress"] == 0

@@ -69,7 +69,8 @@ class WebSocketClientTransport(Transport):
             else:
                 ws.send(bytes(data), websocket.ABNF.OPCODE_BINARY)
         except (socket.timeout, websocket.WebSocketTimeoutException):
-            raise CloudTimeout("sending a message took longer than {0:g} s".format(READ_TIMEOUT))
+            # Part of the frame may be out: the stream cannot be used any more.
+            raise self._lost("sending a message took longer than {0:g} s".format(READ_TIMEOUT))
         except (socket.error, OSError, websocket.WebSocketException) as error:
             raise self._lost(error)
 
