@@ -11,8 +11,10 @@ Encoding
 
 Decoding
     * ``{"cached": id}`` becomes a :class:`Reference`;
-    * ``{"dtype": ..., "data": ...}`` becomes the COMPAS object when compas is
-      importable (it is imported on first need), and stays a dict otherwise.
+    * ``{"dtype": "package.module/Class", "data": ...}`` becomes the COMPAS
+      object when compas is importable (it is imported on first need), and
+      stays a dict otherwise; a ``dtype`` without the ``/`` of COMPAS's form
+      marks plain data, which stays a dict.
 
 Non-ASCII text is written as UTF-8 (``ensure_ascii=False``): IronPython 2.7's
 ``json.dumps`` fails on non-ASCII text with the default ``ensure_ascii=True``.
@@ -21,7 +23,7 @@ from __future__ import absolute_import
 
 import json
 
-from compas_cloud._compat import IPY, binary_type, text_type, to_text
+from compas_cloud._compat import string_types, IPY, binary_type, text_type, to_text
 from compas_cloud.errors import DecodingError
 from compas_cloud.protocol import arrays
 from compas_cloud.protocol.reference import REFERENCE_KEY, Reference
@@ -135,6 +137,11 @@ class _CompasDecoder(object):
 _COMPAS = _CompasDecoder()
 
 
+def _is_compas_dtype(dtype):
+    # COMPAS writes "package.module/Class"; other data with a "dtype" key ({"dtype": "float32", ...}) is just data.
+    return isinstance(dtype, string_types) and "/" in dtype
+
+
 class Decoded(object):
     """The result of :func:`loads` with ``track=True``.
 
@@ -190,7 +197,7 @@ def loads(data, strict=False, track=False, numpy_arrays=False, check_dtype=None)
             return Reference(obj[REFERENCE_KEY])
         if rebuild is not None and len(obj) == 1 and arrays.ARRAY_KEY in obj:
             return rebuild(obj[arrays.ARRAY_KEY])
-        if "dtype" in obj and "data" in obj:
+        if "dtype" in obj and "data" in obj and _is_compas_dtype(obj["dtype"]):
             if check_dtype is not None:
                 check_dtype(obj["dtype"])
             return _COMPAS.decode(obj, strict)

@@ -132,6 +132,8 @@ def test_result_that_cannot_be_encoded_is_a_clear_error_and_can_be_cached(proxy)
 def test_a_result_that_looks_like_a_control_message_is_just_data(proxy):
     tricky = {"error": "not really", "callback": 1, "ok": False, "id": 99}
     assert proxy.function("builtins.dict")(tricky) == tricky
+    typed = {"dtype": "float32", "data": [1.5, 2.5]}  # a "dtype" that is not COMPAS's "package/Class"
+    assert proxy.function("builtins.dict")(typed) == typed
 
 
 def test_check_version_status(proxy):

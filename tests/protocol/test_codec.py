@@ -78,3 +78,9 @@ def test_error_data_maps_back_to_typed_errors():
     remote = error_from_data({"type": "ZeroDivisionError", "message": "division by zero", "traceback": "Traceback..."})
     assert type(remote) is ServerSideError and remote.remote_type == "ZeroDivisionError"
     assert "Traceback..." in str(remote)
+
+
+def test_data_with_a_dtype_key_that_is_not_compas_stays_data():
+    text = '{"dtype": "float32", "data": [1, 2]}'
+    assert loads(text, strict=True) == {"dtype": "float32", "data": [1, 2]}
+    assert loads('{"dtype": 5, "data": null}', strict=True) == {"dtype": 5, "data": None}
