@@ -105,7 +105,12 @@ class Server:
             "reference_bytes": nbytes,
             "calls": self.calls,
             "messages": self.messages,
-            "connection": {"references": len(session.store), "messages": session.messages, "calls": session.calls},
+            "connection": {
+                "references": len(session.store),
+                "messages": session.messages,
+                "calls": session.calls,
+                "calls_in_progress": len(session.call_contexts),
+            },
             "auto_stop": self.config.auto_stop,
             "executor": self.batches.describe(),
             "stored_bytes": stored_bytes,
@@ -211,8 +216,9 @@ class Server:
         # New requests are refused from here on (Session checks ``stopping``); running ones may finish.
         # websockets' Server.close() acts once only, so it is called once, after the grace period.
         notice = dumps(event("shutdown", grace=self.config.shutdown_grace))
-        for session in list(self.sessions):
-            await session._send(notice)
+        sends = [asyncio.ensure_future(session._send(notice)) for session in list(self.sessions)]
+        if sends:  # all at once, and bounded: a client that stopped reading must not hold the shutdown up
+            await asyncio.wait(sends, timeout=2.0)
         running = [task for session in self.sessions for task in session.tasks]
         if running:
             log.info("waiting up to %g s for %d running calls", self.config.shutdown_grace, len(running))

@@ -153,6 +153,13 @@ class Session:
             # Plain messages carry no id: answer them one after the other, in order.
             await self._serve(request, decoded)
         else:
+            if request.op == "call" and request.id in self.running_calls:
+                error = MalformedMessage(
+                    "request id {0!r} is already in flight on this connection: ids must be unique among "
+                    "requests awaiting replies".format(request.id)
+                )
+                await self._send(self._encode_error(request.id, False, error))
+                return
             if request.op == "call":
                 limit = self.server.config.max_calls_per_connection
                 if limit is not None and len(self.running_calls) >= limit:
@@ -361,7 +368,13 @@ class Session:
                 return result, _sizeof(result)
             return None, self._encode_result(request, result, "the result of {0!r}".format(name))
 
-        result, text = await self.server.run_in_worker(work)
+        try:
+            result, text = await self.server.run_in_worker(work)
+        finally:
+            # The worker drops the context when the function returns; this covers a name that did not
+            # resolve and a call cancelled before a worker took it.
+            if context is not None and self.call_contexts.get(request.id) is context:
+                self.call_contexts.pop(request.id, None)
         if not cache:
             return text
         return self._encode_result(request, await self._keep(result, text))

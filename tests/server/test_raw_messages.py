@@ -141,3 +141,23 @@ def test_a_client_leaving_mid_call_frees_its_references(server):
     assert status["clients"] == 1
     assert status["references"] == 0
     other.close()
+
+
+def test_a_call_id_already_in_flight_is_refused(server):
+    ws = connect(server)
+    ws.send(json.dumps({"v": 1, "id": 9, "op": "call", "function": "time.sleep", "args": [1]}))
+    ws.send(json.dumps({"v": 1, "id": 9, "op": "call", "function": "builtins.abs", "args": [-1]}))
+    first, second = json.loads(ws.recv()), json.loads(ws.recv())
+    assert first["id"] == 9 and first["error"]["type"] == "MalformedMessage" and "in flight" in first["error"]["message"]
+    assert second == {"v": 1, "id": 9, "ok": True, "result": None}
+    ws.close()
+
+
+def test_failed_calls_leave_no_call_state_behind(server):
+    ws = connect(server)
+    for n in range(5):
+        reply = ask(ws, {"v": 1, "id": n, "op": "call", "function": "no_such_module.f"})
+        assert reply["error"]["type"] == "FunctionNotFound"
+    status = ask(ws, {"v": 1, "id": 99, "op": "status"})["result"]
+    assert status["connection"]["calls_in_progress"] == 0
+    ws.close()
