@@ -42,27 +42,25 @@ class ServerProcess(object):
         self.lines = []
         self.host = None
         self.port = None
-        deadline = time.time() + 60
-        while time.time() < deadline:
-            line = self.process.stdout.readline()
-            if not line:
-                break
-            self.lines.append(line.rstrip("\n"))
-            match = _LISTEN.search(line)
-            if match:
-                self.host, self.port = match.group(1), int(match.group(2))
-                break
-        if self.port is None:
-            self.stop()
-            raise RuntimeError("the test server did not start:\n" + "\n".join(self.lines) + "\n" + self.read_log())
-        # Keep draining stdout so the server never blocks on a full pipe.
+        self._listening = threading.Event()
+        # Read stdout in a thread from the start: the wait for the address is bounded even if the
+        # server hangs before printing, and the server never blocks on a full pipe.
         self._drain = threading.Thread(target=self._read_rest)
         self._drain.daemon = True
         self._drain.start()
+        self._listening.wait(60)
+        if self.port is None:
+            self.stop()
+            raise RuntimeError("the test server did not start:\n" + "\n".join(self.lines) + "\n" + self.read_log())
 
     def _read_rest(self):
         for line in iter(self.process.stdout.readline, ""):
             self.lines.append(line.rstrip("\n"))
+            match = _LISTEN.search(line)
+            if match and self.port is None:
+                self.host, self.port = match.group(1), int(match.group(2))
+                self._listening.set()
+        self._listening.set()  # the server exited
 
     def wait_line(self, text, timeout=10.0):
         """Return the first output line containing ``text``, waiting up to ``timeout`` s (None if none)."""
