@@ -1,7 +1,8 @@
 """What the commands of the compas_cloud RhinoPython plugin do (IronPython 2.7 safe).
 
 The plugin's ``*_cmd.py`` files only call these functions. Rhino keeps one
-proxy in ``scriptcontext.sticky`` (shared with Grasshopper); its address is
+proxy in ``scriptcontext.sticky`` (its own: Grasshopper documents keep theirs,
+see :mod:`compas_cloud.ghpython.proxies`); its address is
 127.0.0.1:9009 unless :func:`configure` (or the environment variables
 ``COMPAS_CLOUD_HOST`` / ``COMPAS_CLOUD_PORT``) says otherwise. Every function
 prints what it did to Rhino's command line and returns a Rhino command
@@ -161,9 +162,12 @@ def _open(path):
     try:
         import System
 
-        System.Diagnostics.Process.Start(path)
+        # UseShellExecute: .NET Core (Rhino 8) does not open documents without it.
+        info = System.Diagnostics.ProcessStartInfo(path)
+        info.UseShellExecute = True
+        System.Diagnostics.Process.Start(info)
         return
-    except ImportError:
+    except Exception:  # no .NET, or no program for .log files: try the platform's own way
         pass
     if hasattr(os, "startfile"):
         os.startfile(path)
