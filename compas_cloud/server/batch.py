@@ -149,6 +149,7 @@ class Batch(object):
             self.cancelled = True
             handles = [task.handle for task in self.tasks if task.state not in _ENDED]
             executor.cancel(handles)
+            self._answer_late_cancels()
             raise
         finally:
             self.service.release(self.id)
@@ -160,6 +161,14 @@ class Batch(object):
             await self._emit("done", state=CANCELLED if self.cancelled else FINISHED)
         finally:
             self.done.set()
+            self._answer_late_cancels()
+
+    def _answer_late_cancels(self):
+        # Nobody reads the queue once the loop has ended: answer the cancels that came too late for it.
+        while not self.queue.empty():
+            kind, _, info = self.queue.get_nowait()
+            if kind == "cancel" and not info.done():
+                info.set_result(None)
 
     def _submit(self, chunk):
         executor = self.service.executor
@@ -296,10 +305,12 @@ class BatchService(object):
                 pass
             result = batch.status()
         elif op == "batch_cancel":
-            if not batch.done.is_set():
+            if not batch.done.is_set() and not batch.runner.done():
+                # The runner answers while its loop runs; a cancel that comes after the loop has ended
+                # (the "done" event is on its way) is answered when the runner ends instead.
                 answered = self.loop.create_future()
                 batch.queue.put_nowait(("cancel", None, answered))
-                await answered
+                await asyncio.wait((answered, batch.runner), return_when=asyncio.FIRST_COMPLETED)
             result = batch.status()
         elif op == "batch_free":
             if not batch.done.is_set():

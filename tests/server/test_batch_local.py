@@ -131,3 +131,26 @@ def test_a_closed_connection_cancels_its_batch(pool_server):
         assert second.request("batch_wait", batch=quick["batch"])["state"] == "finished"
     finally:
         second.close()
+
+
+def test_a_cancel_racing_the_end_of_its_batch_is_answered(client):
+    # A cancel that arrives after the batch's last task ended, while its "done" event is being sent,
+    # once waited for a runner that no longer read its queue: the reply never came. Cancels are sent
+    # without waiting, over the whole life of batches of instant tasks, so that some land in that gap.
+    for _ in range(15):
+        batch = client.request("batch", tasks=[["tests.batch_tasks.square", [index]] for index in range(3)])["batch"]
+        sent = []
+        for _ in range(1000):
+            sent.append(client.connection.send("batch_cancel", batch=batch))
+            if any(event["kind"] == "done" for event in client.batch_events(batch)):
+                break
+            client.connection.poll()
+        client.wait_for_event(batch, lambda event: event["kind"] == "done", timeout=30)
+        # Three more after the end: these find the batch done and are answered at once.
+        sent.extend(client.connection.send("batch_cancel", batch=batch) for _ in range(3))
+        replies = [client.connection.wait(rid, 30, "batch_cancel") for rid in sent]
+        assert all(reply["batch"] == batch for reply in replies)
+        final = client.request("batch_wait", batch=batch, timeout=30)
+        assert final["state"] in ("finished", "cancelled")
+        assert replies[-1]["state"] == final["state"]
+        assert sum(final["counts"][state] for state in ENDED) == 3
