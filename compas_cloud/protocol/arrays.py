@@ -120,36 +120,30 @@ class _Packer(object):
             self.size += padding
         return {ARRAY_KEY: [dtype, list(shape), offset, kind]}
 
+    def _walk_items(self, container, items, copy):
+        # Walk the (key, item) pairs of a dict or list; copy the container only once something in it is packed.
+        result = None
+        for key, item in items:
+            if type(item) in (list, tuple, dict) or _is_ndarray(item):
+                packed = self.walk(item)
+                if packed is not item:
+                    if result is None:
+                        result = copy(container)
+                    result[key] = packed
+        return container if result is None else result
+
     def walk(self, value):
         kind = type(value)
         if kind is dict:
             if ARRAY_KEY in value and len(value) == 1:
                 raise _Unsafe()
-            result = None
-            for key, item in value.items():
-                if type(item) in (list, tuple, dict) or _is_ndarray(item):
-                    packed = self.walk(item)
-                    if packed is not item:
-                        if result is None:
-                            result = dict(value)
-                        result[key] = packed
-            return value if result is None else result
+            return self._walk_items(value, value.items(), dict)
         if kind is list or kind is tuple:
             if len(value) >= MIN_ITEMS or (value and type(value[0]) in (list, tuple) and len(value) * len(value[0]) >= MIN_ITEMS):
                 packed = self._pack_list(value)
                 if packed is not None:
                     return packed
-            result = None
-            for index, item in enumerate(value):
-                if type(item) in (list, tuple, dict) or _is_ndarray(item):
-                    packed = self.walk(item)
-                    if packed is not item:
-                        if result is None:
-                            result = list(value)
-                        result[index] = packed
-            if result is None:
-                return value
-            return result
+            return self._walk_items(value, enumerate(value), list)
         if _is_ndarray(value):
             return self._pack_ndarray(value)
         return value
