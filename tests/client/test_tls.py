@@ -3,7 +3,6 @@
 the Python client (every runtime of this suite, Python 2.7 included)."""
 from __future__ import absolute_import
 
-import os
 import shutil
 import subprocess
 import sys
