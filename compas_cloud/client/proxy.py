@@ -30,17 +30,19 @@ class RemoteFunction(object):
     can call while the function runs (see docs/protocol.md).
     """
 
-    def __init__(self, proxy, name, cache=False, timeout=None, progress=None, output=None):
+    def __init__(self, proxy, name, cache=False, timeout=None, progress=None, output=None, cache_result=False):
         self.proxy = proxy
         self.name = name
         self.cache = cache
+        self.cache_result = cache_result
         self.timeout = timeout
         self.progress = progress
         self.output = output
 
     def __call__(self, *args, **kwargs):
         return self.proxy.call(
-            self.name, args, kwargs, cache=self.cache, timeout=self.timeout, progress=self.progress, output=self.output
+            self.name, args, kwargs, cache=self.cache, timeout=self.timeout, progress=self.progress, output=self.output,
+            cache_result=self.cache_result,
         )
 
     def submit(self, *args, **kwargs):
@@ -49,7 +51,10 @@ class RemoteFunction(object):
         The handle offers ``result(timeout)``, ``done()``, ``cancel()`` and
         ``progress``; many calls may be in flight on one connection.
         """
-        return self.proxy.submit(self.name, args, kwargs, cache=self.cache, progress=self.progress, output=self.output)
+        return self.proxy.submit(
+            self.name, args, kwargs, cache=self.cache, progress=self.progress, output=self.output,
+            cache_result=self.cache_result,
+        )
 
     def __repr__(self):
         return "<remote function {0}{1}>".format(self.name, " (cached)" if self.cache else "")
@@ -284,7 +289,7 @@ class Proxy(object):
 
     # -- calling ------------------------------------------------------------------------
 
-    def function(self, name, cache=False, timeout=None, progress=None, output=None):
+    def function(self, name, cache=False, timeout=None, progress=None, output=None, cache_result=False):
         """Return a callable that runs the function ``name`` on the server.
 
         Parameters
@@ -302,18 +307,25 @@ class Proxy(object):
         output : bool or callable, optional
             Stream what the function prints: True prints it here, a function
             ``f(stream, text)`` receives it (the proxy's ``output`` by default).
+        cache_result : bool, optional
+            Let the server answer from its result cache (``--result-cache``): a call
+            with the same function and equal arguments made before by any client.
 
         Returns
         -------
         RemoteFunction
         """
-        return RemoteFunction(self, name, cache=cache, timeout=timeout, progress=progress, output=output)
+        return RemoteFunction(
+            self, name, cache=cache, timeout=timeout, progress=progress, output=output, cache_result=cache_result
+        )
 
-    def _call_fields(self, connection, name, args, kwargs, cache, progress, output):
+    def _call_fields(self, connection, name, args, kwargs, cache, progress, output, cache_result=False):
         args, kwargs, callbacks = encode_callbacks(args, kwargs)
         progress = self.progress if progress is None else progress
         output = self.output if output is None else output
         fields = {"function": name, "args": args, "kwargs": kwargs, "cache": bool(cache)}
+        if cache_result:
+            fields["cache_result"] = True
         if not (callbacks or progress or output):
             return fields, None
         if callbacks:
@@ -324,22 +336,23 @@ class Proxy(object):
             fields["output"] = True
         return fields, CallEvents(connection, name, callbacks, progress, output)
 
-    def submit(self, name, args=(), kwargs=None, cache=False, progress=None, output=None):
+    def submit(self, name, args=(), kwargs=None, cache=False, progress=None, output=None, cache_result=False):
         """Send a call without waiting; return its :class:`~compas_cloud.client.future.CallFuture`.
 
         Callbacks, progress and output of the call are handled by the
         connection's event thread.
         """
         connection = self.connection
-        fields, events = self._call_fields(connection, name, args, kwargs, cache, progress, output)
+        fields, events = self._call_fields(connection, name, args, kwargs, cache, progress, output, cache_result)
         rid = connection.send_with(events, False, "call", **fields)
         return CallFuture(connection, rid, name, events)
 
-    def call(self, name, args=(), kwargs=None, cache=False, timeout=None, progress=None, output=None):
+    def call(self, name, args=(), kwargs=None, cache=False, timeout=None, progress=None, output=None, cache_result=False):
         """Run the function ``name`` on the server with ``args`` and ``kwargs``.
 
         References (:class:`Reference`) anywhere in the arguments stand for
-        the values stored on the server.
+        the values stored on the server. With ``cache_result=True`` the server
+        may answer from its result cache (see :meth:`function`).
 
         Raises
         ------
@@ -348,7 +361,7 @@ class Proxy(object):
         """
         timeout = self.timeout if timeout is None else timeout
         connection = self.connection
-        fields, events = self._call_fields(connection, name, args, kwargs, cache, progress, output)
+        fields, events = self._call_fields(connection, name, args, kwargs, cache, progress, output, cache_result)
         rid = connection.send_with(events, True, "call", **fields)
         try:
             return connection.wait(rid, timeout, "the call to {0}".format(name))
@@ -413,6 +426,45 @@ class Proxy(object):
     def clear(self):
         """Delete every value this connection stored; return how many there were."""
         return self._request("clear", self.timeout)
+
+    # -- describing, sharing, the result cache ------------------------------------------
+
+    def describe(self, name):
+        """Return the server's description of the function ``name``.
+
+        Returns
+        -------
+        dict
+            ``name``, ``summary``, ``doc``, ``signature``, ``parameters`` (each
+            with ``name``, ``kind``, ``has_default``, ``default``, ``annotation``,
+            ``type``, ``description``) and ``returns`` (docs/protocol.md).
+
+        Raises
+        ------
+        compas_cloud.errors.FunctionNotFound, compas_cloud.errors.FunctionNotAllowed
+            As a call to ``name`` would.
+        """
+        return self._request("describe", self.timeout, function=name)
+
+    def functions(self, module):
+        """Return the names of the functions of ``module`` that this server lets clients call."""
+        return self._request("functions", self.timeout, module=module)
+
+    def share(self, ref, name):
+        """Publish the stored value behind ``ref`` under ``name`` for the other clients of this server."""
+        return self._request("share", self.timeout, ref=reference_id(ref), name=name)
+
+    def shared(self, name):
+        """Return a reference of this connection to the value shared under ``name``."""
+        return self._request("shared", self.timeout, name=name)
+
+    def unshare(self, name):
+        """Remove the shared name ``name`` (references taken from it stay valid)."""
+        return self._request("unshare", self.timeout, name=name)
+
+    def clear_result_cache(self):
+        """Empty the server's result cache; return how many results it held."""
+        return self._request("clear_result_cache", self.timeout)
 
     # -- the server ------------------------------------------------------------------------
 

@@ -55,6 +55,14 @@ OPERATIONS = {
 
 # Callbacks, progress and output of a call (docs/protocol.md, "Callbacks, progress, output").
 OPERATIONS["call"].update({"callbacks": (list, False), "progress": (bool, False), "output": (bool, False)})
+# Descriptions, shared values and the result cache (docs/protocol.md, "Describe, share, result cache").
+OPERATIONS["call"]["cache_result"] = (bool, False)
+OPERATIONS["describe"] = {"function": (string_types, True)}
+OPERATIONS["functions"] = {"module": (string_types, True)}
+OPERATIONS["share"] = {"ref": (_ID, True), "name": (string_types, True)}
+OPERATIONS["shared"] = {"name": (string_types, True)}
+OPERATIONS["unshare"] = {"name": (string_types, True)}
+OPERATIONS["clear_result_cache"] = {}
 OPERATIONS["callback_reply"] = {
     "invocation": (integer_types, True),
     "ok": (bool, True),

@@ -15,6 +15,7 @@ from websockets.asyncio.server import serve
 
 from compas_cloud.protocol import dumps
 from compas_cloud.protocol.messages import event
+from compas_cloud.server import extra_ops
 from compas_cloud.server.batch import BatchService
 from compas_cloud.server.config import ServerConfig
 from compas_cloud.server.functions import FunctionRegistry
@@ -72,6 +73,7 @@ class Server:
         self.monitor = Monitor()
         self.http = HttpRoutes(self)
         self._session_ids = itertools.count(1)
+        extra_ops.attach(self)  # result cache and shared values
 
     # -- used by sessions ---------------------------------------------------------
 
@@ -236,6 +238,7 @@ class Server:
             "stored_bytes": stored_bytes,
             "running_calls": self._running,
             "refused_handshakes": self.policy.refused,
+            **extra_ops.status(self),
         }
 
     def request_stop(self, reason="stop requested"):

@@ -79,6 +79,8 @@ def build_parser():
                      help="PEM certificate (chain) to serve wss:// and https:// (needs --keyfile unless the key is in it)")
     tls.add_argument("--keyfile", default=None, metavar="PATH", help="PEM private key of --certfile")
     tls.add_argument("--open", action="store_true", help="open the dashboard in the default browser once listening")
+    parser.add_argument("--result-cache", type=float, default=0, metavar="MIB",
+                        help="keep up to MIB of call results for calls made with cache_result=True (default: off)")
     parser.add_argument("--quiet", action="store_true", help="log warnings only")
     parser.add_argument("--version", action="version", version="compas_cloud " + __version__)
     return parser
@@ -140,6 +142,7 @@ def config_from_args(args):
         certfile=args.certfile,
         keyfile=args.keyfile,
         open_browser=args.open,
+        result_cache=_bytes_or_none(args.result_cache),
     )
 
 

@@ -52,6 +52,9 @@ class ServerConfig:
         A PEM certificate (chain) and its private key: serve ``wss://`` and ``https://``.
     open_browser : bool
         Open the dashboard in the default browser once the server listens.
+    result_cache : int or None
+        Bytes of call results kept for calls made with ``cache_result=True``
+        (None: no result cache; see :mod:`compas_cloud.server.result_cache`).
     """
 
     def __init__(
@@ -81,6 +84,7 @@ class ServerConfig:
         certfile=None,
         keyfile=None,
         open_browser=False,
+        result_cache=None,
     ):
         self.host = host
         self.port = port
@@ -107,6 +111,7 @@ class ServerConfig:
         self.certfile = certfile
         self.keyfile = keyfile
         self.open_browser = open_browser
+        self.result_cache = result_cache
 
     @property
     def tls(self):

@@ -28,6 +28,7 @@ from compas_cloud.protocol import (
     reply_ok,
 )
 from compas_cloud.server import calls
+from compas_cloud.server import extra_ops
 from compas_cloud.server.callbacks import CallbackAnswers
 from compas_cloud.server import memory
 from compas_cloud.server.store import ReferenceStore, _sizeof
@@ -309,6 +310,8 @@ class Session:
             return await self._call(request, decoded)
         if op.startswith("batch"):
             return await self.server.batches.handle(self, request, decoded)
+        if op in extra_ops.HANDLERS:  # describe, functions, shared values, the result cache
+            return self._encode_result(request, await extra_ops.HANDLERS[op](self, fields, decoded))
         if op == "cache":
             data = self.store.resolve(fields["data"]) if decoded.references else fields["data"]
             result = await self._keep(data)
@@ -374,11 +377,16 @@ class Session:
             return await self.server.run_in_worker(self._encode_result, request, result, "the result of {0!r}".format(name))
         context, args, kwargs = calls.prepare(self, request, args, kwargs)
 
+        result_cache = extra_ops.result_cache_for(self.server, fields)
+
         def work():
             func = registry.resolve(name)
             try:
                 with calls.running(context):
-                    result = func(*args, **kwargs)
+                    if result_cache is None:
+                        result = func(*args, **kwargs)
+                    else:
+                        result = result_cache.run(name, func, args, kwargs, _sizeof)
             except Exception as error:
                 raise _remote_failure(error) from None
             if cache:

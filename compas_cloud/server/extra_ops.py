@@ -1,0 +1,94 @@
+"""The operations beyond calls and references: describe, functions, shared values, the result cache.
+
+Each handler takes the connection's :class:`~compas_cloud.server.session.Session`,
+the request's fields and the decoded message, and returns the result to send.
+"""
+from compas_cloud.errors import LimitExceeded
+from compas_cloud.server import describe as describing
+from compas_cloud.server.result_cache import ResultCache
+from compas_cloud.server.shared import SharedValues
+
+
+def attach(server):
+    """Give ``server`` its shared values and, if ``--result-cache`` is set, its result cache."""
+    size = getattr(server.config, "result_cache", None)
+    server.result_cache = ResultCache(size) if size else None
+    server.shared_values = SharedValues()
+
+
+def result_cache_for(server, fields):
+    """Return the result cache a call should use, or None.
+
+    None unless the call asked for ``cache_result`` and the server has a
+    cache; never for calls that declare callbacks or ask for their output
+    (their effects on the client are part of what they do).
+    """
+    if not fields.get("cache_result") or fields.get("callbacks") or fields.get("output"):
+        return None
+    return getattr(server, "result_cache", None)
+
+
+def status(server):
+    """Return the ``result_cache`` and ``shared`` fields of ``status()``."""
+    cache = server.result_cache
+    return {
+        "result_cache": cache.describe() if cache is not None else {"enabled": False},
+        "shared": {"names": server.shared_values.describe(), "bytes": server.shared_values.stored_bytes},
+    }
+
+
+async def _describe(session, fields, decoded):
+    server = session.server
+    return await server.run_in_worker(describing.describe, server.functions, fields["function"])
+
+
+async def _functions(session, fields, decoded):
+    server = session.server
+    return await server.run_in_worker(describing.functions, server.functions, fields["module"])
+
+
+async def _share(session, fields, decoded):
+    server = session.server
+    name = fields["name"]
+    SharedValues.check_name(name)
+    value = session.store.get(fields["ref"])
+    nbytes = session.store._sizes.get(session.store._key(fields["ref"]), 0)
+    shared = server.shared_values
+    replaced = shared._values.get(name, (None, 0))[1]
+    limit = server.config.max_total_memory
+    total = server.stored_bytes - replaced + nbytes
+    if limit is not None and total > limit:
+        raise LimitExceeded(
+            "sharing this value ({0} bytes) would bring the stored values of the server to {1} bytes, over the "
+            "limit of {2} set by --max-total-memory; unshare names or free references first".format(nbytes, total, limit)
+        )
+    freed = shared.share(name, value, nbytes)
+    server.stored_bytes += nbytes - freed
+    return name
+
+
+async def _shared(session, fields, decoded):
+    value, nbytes = session.server.shared_values.get(fields["name"])
+    return await session._keep(value, nbytes)
+
+
+async def _unshare(session, fields, decoded):
+    nbytes = session.server.shared_values.unshare(fields["name"])
+    session.server.stored_bytes -= nbytes
+    return True
+
+
+async def _clear_result_cache(session, fields, decoded):
+    cache = session.server.result_cache
+    return cache.clear() if cache is not None else 0
+
+
+#: Operation name -> handler.
+HANDLERS = {
+    "describe": _describe,
+    "functions": _functions,
+    "share": _share,
+    "shared": _shared,
+    "unshare": _unshare,
+    "clear_result_cache": _clear_result_cache,
+}

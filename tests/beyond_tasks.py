@@ -1,0 +1,72 @@
+"""Functions the describe, result cache and shared-value tests call on the server (``tests.beyond_tasks.NAME``).
+
+They run only on the server (CPython 3) but keep Python 2.7 syntax like the
+rest of the test folder (annotations are set through ``__annotations__``).
+"""
+import threading
+
+_runs = {"count": 0}
+_lock = threading.Lock()
+
+__all__ = ["scaled_sum", "runs", "grow", "add_vertex", "vertex_count", "uses_callback"]
+
+
+def scaled_sum(values, scale=1.0, label="sum"):
+    """Add up values and scale the total.
+
+    Counts its runs, so a test can tell a cached answer from a computed one.
+
+    Parameters
+    ----------
+    values : list of float
+        The numbers to add.
+    scale : float, optional
+        Multiplies the total.
+    label : str, optional
+        Returned next to the total.
+
+    Returns
+    -------
+    list
+        ``[label, total]``.
+    """
+    with _lock:
+        _runs["count"] += 1
+    return [label, scale * sum(values)]
+
+
+scaled_sum.__annotations__ = {"values": "list[float]", "scale": "float", "return": "list"}
+
+
+def runs():
+    """Return how many times :func:`scaled_sum` and :func:`grow` ran in this server."""
+    return _runs["count"]
+
+
+def grow(values):
+    """Append 1 to ``values`` in place and return the list (the cache must keep its own copy)."""
+    with _lock:
+        _runs["count"] += 1
+    values.append(1)
+    return values
+
+
+def add_vertex(model, x, y, z):
+    """Add a vertex to a COMPAS mesh in place; return its key."""
+    return model.add_vertex(x=x, y=y, z=z)
+
+
+def vertex_count(model):
+    """Return the number of vertices of a COMPAS mesh."""
+    return model.number_of_vertices()
+
+
+def uses_callback(callback, value):
+    """Call ``callback(value)`` and return what it returns, counting the run."""
+    with _lock:
+        _runs["count"] += 1
+    return callback(value)
+
+
+def _private():
+    return None
