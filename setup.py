@@ -37,6 +37,8 @@ setup(
     ],
     extras_require={
         "dotnet": ["pythonnet>=3.0"],
+        # The server's own requirements (already in install_requires): "compas_cloud[server]" says what is meant.
+        "server": ['websockets>=13.0; python_version >= "3.9"', 'numpy; python_version >= "3.9"', 'compas>=2.0; python_version >= "3.9"'],
         "dask": ['dask[distributed]; python_version >= "3.9"'],
         "test": ["pytest", "hypothesis", 'dask[distributed]; python_version >= "3.9"'],
     },
