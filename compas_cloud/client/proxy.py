@@ -200,6 +200,12 @@ class Proxy(object):
         return "{0}://{1}:{2}".format(self.scheme, host, self.port)
 
     @property
+    def dashboard_url(self):
+        """str: The server's dashboard in a browser (``http://host:port/``, ``https://`` for ``wss://``)."""
+        host = "[{0}]".format(self.host) if ":" in self.host else self.host
+        return "{0}://{1}:{2}/".format("https" if self.scheme == "wss" else "http", host, self.port)
+
+    @property
     def address(self):
         host = "[{0}]".format(self.host) if ":" in self.host else self.host
         return "{0}:{1}".format(host, self.port)

@@ -125,6 +125,7 @@ def status():
         sticky().pop(_PROXY, None)
         return _failed("asking the server for its status", error)
     _say("compas_cloud server at {0}".format(found.get("address", proxy.address)))
+    _say("  dashboard: {0}".format(proxy.dashboard_url))
     _say("  version: {0}".format(found.get("version")))
     _say("  pid: {0}".format(found.get("pid")))
     _say("  connected clients: {0}".format(found.get("clients")))
