@@ -132,3 +132,10 @@ def test_state_shows_a_running_batch_with_its_tasks(tmp_path):
                 open(flag, "w").close()
             batch.wait(120)
             assert batch.results() == [0, 1]
+
+
+def test_an_allowed_origin_admits_its_host_name_behind_a_reverse_proxy():
+    with ServerProcess("--allow-origin", "https://compute.example.org") as server:
+        assert get(server, "/api/state", {"Host": "compute.example.org"})[0] == 200
+        assert get(server, "/api/state", {"Host": "compute.example.org", "Origin": "https://compute.example.org"})[0] == 200
+        assert get(server, "/api/state", {"Host": "other.example.org"})[0] == 403
