@@ -2,7 +2,6 @@
 
 CPython 3 only (the build script is a CPython 3 tool).
 """
-import importlib.util
 import io
 import json
 import os
@@ -26,6 +25,8 @@ NAMES = sorted(os.listdir(IRONPYTHON))
 
 
 def _build_yak():
+    import importlib.util
+
     spec = importlib.util.spec_from_file_location("build_yak", SCRIPT)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
