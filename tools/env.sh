@@ -43,3 +43,15 @@ setup_node() {
     (cd "$ROOT/tests/js" && npm install --silent --no-audit --no-fund) || return 1
   fi
 }
+
+# The checkers tools/test.sh runs besides pytest: ruff (lint), PyYAML (the workflow test) and the
+# documentation site's builder (mkdocs, mkdocs-material, mkdocstrings). Installed once into .venv.
+CHECK_TOOLS=(ruff pyyaml mkdocs mkdocs-material "mkdocstrings[python]")
+setup_check_tools() {
+  local stamp="$VENV/.compas_cloud-check-tools"
+  if [ ! -f "$stamp" ] || [ "$ROOT/tools/env.sh" -nt "$stamp" ]; then
+    say "installing ruff, PyYAML and the documentation tools into $VENV"
+    "$PY" -m pip install --quiet "${CHECK_TOOLS[@]}" || return 1
+    touch "$stamp"
+  fi
+}
