@@ -8,7 +8,6 @@ from __future__ import absolute_import
 
 import os
 import stat
-import sys
 import threading
 
 import pytest
