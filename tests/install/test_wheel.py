@@ -72,10 +72,10 @@ def test_wheel_holds_the_package_components_and_plugin(wheel):
         metadata = email.message_from_string(
             archive.read("compas_cloud-{0}.dist-info/METADATA".format(__version__)).decode("utf-8"))
     print("\n".join(sorted(names)))
-    # every module of the package
+    # every module of the package, and the server's dashboard page
     for folder, _, files in os.walk(os.path.join(ROOT, "compas_cloud")):
         for name in files:
-            if name.endswith(".py"):
+            if name.endswith((".py", ".html", ".js", ".css")):
                 relative = os.path.relpath(os.path.join(folder, name), ROOT).replace(os.sep, "/")
                 assert relative in names
     # both component sets, with their metadata and icons
