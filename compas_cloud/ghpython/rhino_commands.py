@@ -135,7 +135,7 @@ def status():
 
 
 def log_path():
-    """Return the log file of the server: the one this Rhino launched, else the default one for the port."""
+    """Return the log file of the server: the one this Rhino launched, else the newest one for the port (or None)."""
     from compas_cloud.client import launcher
 
     proxy = sticky().get(_PROXY)
@@ -149,8 +149,9 @@ def show_log(open_viewer=True):
     from compas_cloud.client import launcher
 
     path = log_path()
-    if not os.path.isfile(path):
-        _say("compas_cloud: no server log at {0} (the server was not started from this machine's Rhino)".format(path))
+    if not path or not os.path.isfile(path):
+        _say("compas_cloud: no server log {0}(the server was not started from this machine's Rhino)".format(
+            "at {0} ".format(path) if path else "for port {0} in {1} ".format(settings()["port"], launcher.log_dir())))
         return FAILURE
     _say("compas_cloud server log: {0}".format(path))
     _say(launcher.tail(path, 20))

@@ -54,8 +54,8 @@ def test_the_image_is_slim_runs_as_a_user_and_installs_server_and_dask():
     assert user not in ("root", "0") and user.split(":")[0] != "0"
     install = [rest for key, rest in dockerfile() if key == "RUN" and "pip install" in rest]
     assert len(install) == 1 and "[server,dask]" in install[0]
-    extras = re.search(r"extras_require=\{(.*?)\n    \}", read("setup.py"), re.S).group(1)
-    assert '"server":' in extras and '"dask":' in extras
+    extras = re.search(r"^\[project\.optional-dependencies\]\n(.*?)\n\[", read("pyproject.toml"), re.S | re.M).group(1)
+    assert re.search(r"^server = \[", extras, re.M) and re.search(r"^dask = \[", extras, re.M)
     assert "/healthz" in instruction("HEALTHCHECK")
     assert instruction("EXPOSE") == "9009"
 
