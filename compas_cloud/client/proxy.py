@@ -10,6 +10,7 @@ from compas_cloud.client import launcher
 from compas_cloud.client.callbacks import CallEvents, encode_callbacks
 from compas_cloud.client.connection import Connection
 from compas_cloud.client.future import CallFuture
+from compas_cloud.client.servers import ServerPool, servers_from_env
 from compas_cloud.client.transports import select_transport
 from compas_cloud.errors import AccessDenied, CloudError, CloudTimeout, ConnectionFailed, ProtocolMismatch
 from compas_cloud.protocol.arrays import ENCODING as ARRAYS_ENCODING
@@ -140,6 +141,11 @@ class Proxy(object):
     verify : bool, optional
         For ``wss://``: False accepts any certificate (tests only: anyone on
         the network could read and change the traffic).
+    servers : list of str, optional
+        Several running servers (``ws://host:port`` or ``host:port``): the proxy is
+        then a :class:`~compas_cloud.client.servers.ServerPool` that sends stateless
+        calls to the least busy live server. ``Proxy()`` without an address uses
+        the list in ``COMPAS_CLOUD_SERVERS`` when it is set.
 
     Examples
     --------
@@ -148,6 +154,17 @@ class Proxy(object):
     >>> norm([3, 4])                                               # doctest: +SKIP
     5.0
     """
+
+    def __new__(cls, *args, **kwargs):
+        # Proxy(servers=[...]), or Proxy() with COMPAS_CLOUD_SERVERS set, is a pool of servers.
+        servers = kwargs.get("servers")
+        if servers is None and not args and not set(kwargs) & set(("host", "port", "url")):
+            servers = servers_from_env() or None
+        if servers:
+            options = dict(kwargs)
+            options.pop("servers", None)
+            return ServerPool(servers, **options)
+        return object.__new__(cls)
 
     def __init__(
         self,
@@ -169,6 +186,7 @@ class Proxy(object):
         url=None,
         cafile=None,
         verify=True,
+        servers=None,
     ):
         self.scheme = "ws"
         if url is not None:
