@@ -199,6 +199,15 @@ def icon_server():
     return layers
 
 
+def icon_function():
+    # a cloud fed by three typed inputs (white bars of three lengths) and running them (a triangle)
+    layers = base_cloud(1)
+    for top, right in ((9.5, 11.5), (13, 10), (16.5, 11.5)):
+        layers += [(rect(5.5, top, right, top + 1.6), WHITE)]
+    layers += [(polygon([(13, 10), (13, 18), (19, 14)]), WHITE)]
+    return layers
+
+
 ICONS = {
     "Cloud_Proxy": icon_proxy,
     "Cloud_Call": icon_call,
@@ -206,15 +215,21 @@ ICONS = {
     "Cloud_Get": icon_get,
     "Cloud_Free": icon_free,
     "Cloud_Server": icon_server,
+    "Cloud_Function": icon_function,
 }
 
 
 def main():
     for name, draw in sorted(ICONS.items()):
-        path = os.path.join(COMPONENTS, name, "icon.png")
-        with open(path, "wb") as handle:
-            handle.write(png(render(draw())))
-        print("wrote " + os.path.relpath(path, ROOT))
+        data = png(render(draw()))
+        # the Rhino 8 CPython set (components_cpython/) has the same icons
+        for folder in (COMPONENTS, COMPONENTS + "_cpython"):
+            path = os.path.join(folder, name, "icon.png")
+            if not os.path.isdir(os.path.dirname(path)):
+                continue
+            with open(path, "wb") as handle:
+                handle.write(data)
+            print("wrote " + os.path.relpath(path, ROOT))
 
 
 if __name__ == "__main__":

@@ -103,8 +103,11 @@ def run_proxy(component, host=None, port=None, python=None, autolaunch=True, run
 # -- Cloud_Call ----------------------------------------------------------------------
 
 
-def run_call(component, proxy=None, function=None, args=None, kwargs=None, keep=False, background=False, rerun=False):
+def run_call(component, proxy=None, function=None, args=None, kwargs=None, keep=False, background=False, rerun=False,
+             cache_result=False):
     """Run ``function`` on the server; re-solves with unchanged inputs return the remembered result.
+
+    ``cache_result`` lets the server answer from its result cache (``--result-cache``).
 
     Returns
     -------
@@ -133,7 +136,7 @@ def run_call(component, proxy=None, function=None, args=None, kwargs=None, keep=
         return to_output(memory.result)
 
     def work():
-        return _call(proxy, memory, function, arguments, keywords, bool(keep))
+        return _call(proxy, memory, function, arguments, keywords, bool(keep), bool(cache_result))
 
     if background:
         return _run_in_background(component, proxy, memory, key, work, rerun)
@@ -147,11 +150,13 @@ def run_call(component, proxy=None, function=None, args=None, kwargs=None, keep=
     return to_output(result)
 
 
-def _call(proxy, memory, function, arguments, keywords, keep):
+def _call(proxy, memory, function, arguments, keywords, keep, cache_result=False):
     for attempt in (1, 2):
         sent_args = [send_once(proxy, memory, "arg:{0}".format(i), value) for i, value in enumerate(arguments)]
         sent_kwargs = dict((name, send_once(proxy, memory, "kw:" + name, value)) for name, value in keywords.items())
         try:
+            if cache_result:
+                return proxy.call(function, sent_args, sent_kwargs, cache=keep, cache_result=True)
             return proxy.call(function, sent_args, sent_kwargs, cache=keep)
         except ReferenceNotFound:
             # An upload was freed behind this component's back (a Free component, say):

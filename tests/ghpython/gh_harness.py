@@ -40,6 +40,8 @@ class _Enum(object):
 
 GH_RuntimeMessageLevel = _Enum("GH_RuntimeMessageLevel", ["Blank", "Remark", "Warning", "Error"])
 GH_ProcessStep = _Enum("GH_ProcessStep", ["PreProcess", "Process", "PostProcess"])
+GH_ParamAccess = _Enum("GH_ParamAccess", ["item", "list", "tree"])
+GH_ParameterSide = _Enum("GH_ParameterSide", ["Input", "Output"])
 
 
 class GH_Document(object):
@@ -65,15 +67,76 @@ class GH_Document(object):
         return len(callbacks)
 
 
+class Param(object):
+    """An input or output of a component (IGH_Param: Name, NickName, Description, Access, Optional)."""
+
+    def __init__(self, name="", description="", access="item", optional=True):
+        self.Name = name
+        self.NickName = name
+        self.Description = description
+        self.Access = access
+        self.Optional = optional
+
+
+class ParamServer(object):
+    """``component.Params`` (GH_ComponentParamServer): the inputs and outputs, and the calls that change them.
+
+    As in Grasshopper, the lists change only through ``RegisterInputParam`` and
+    ``UnregisterInputParameter``; a change made while the document solves is an
+    error (Grasshopper corrupts its solution then), and ``changes`` counts the
+    ``OnParametersChanged`` notifications.
+    """
+
+    def __init__(self, component):
+        self._component = component
+        self.Input = []
+        self.Output = []
+        self.changes = 0
+
+    def _check(self):
+        document = self._component._document
+        if document is not None and document.SolutionState == GH_ProcessStep.Process:
+            raise AssertionError("parameters changed during a solution: Grasshopper does not allow it")
+
+    def RegisterInputParam(self, param, index=None):
+        self._check()
+        self.Input.insert(len(self.Input) if index is None else index, param)
+
+    def UnregisterInputParameter(self, param):
+        self._check()
+        if param not in self.Input:
+            return False
+        self.Input.remove(param)
+        return True
+
+    def OnParametersChanged(self):
+        self.changes += 1
+
+
 class executingcomponent(object):
-    """The base class of SDK-mode GhPython components (in Rhino, a real GH_Component)."""
+    """The base class of SDK-mode GhPython components (in Rhino, a real GH_Component).
+
+    A GhPython component is a variable-parameter component
+    (IGH_VariableParameterComponent): ``CreateParameter`` makes a new script
+    input and ``VariableParameterMaintenance`` is called after changes.
+    """
 
     def __init__(self):
         self.InstanceGuid = uuid.uuid4()
         self.Message = ""
         self.runtime_messages = []
         self.expired = 0
+        self.maintenance = 0
         self._document = None
+        self.Params = ParamServer(self)
+
+    def CreateParameter(self, side, index):
+        if side != GH_ParameterSide.Input:
+            raise AssertionError("only inputs are created in these tests")
+        return Param()
+
+    def VariableParameterMaintenance(self):
+        self.maintenance += 1
 
     def AddRuntimeMessage(self, level, text):
         self.runtime_messages.append((level.split(".")[-1], text))
@@ -133,6 +196,8 @@ class GrasshopperHost(object):
         kernel.GH_RuntimeMessageLevel = GH_RuntimeMessageLevel
         kernel.GH_Document = GH_Document
         kernel.GH_ProcessStep = GH_ProcessStep
+        kernel.GH_ParamAccess = GH_ParamAccess
+        kernel.GH_ParameterSide = GH_ParameterSide
         grasshopper = types.ModuleType("Grasshopper")
         grasshopper.Kernel = kernel
         sys.modules.update(
@@ -190,6 +255,10 @@ class LoadedComponent(object):
         self.document = document
         self.instance = self._instantiate()
         self.instance._document = document
+        for spec in self.metadata["ghpython"]["inputParameters"]:
+            self.instance.Params.Input.append(Param(spec["name"], spec.get("description", ""), spec["scriptParamAccess"]))
+        for spec in self.metadata["ghpython"]["outputParameters"]:
+            self.instance.Params.Output.append(Param(spec["name"], spec.get("description", "")))
         self.ghenv = GhEnv(self.instance)
         self.results = {}
 
@@ -209,13 +278,22 @@ class LoadedComponent(object):
         return classes[0]()
 
     def solve(self, **inputs):
-        """Solve once with ``inputs`` (missing inputs are None, as in Grasshopper); return the outputs by name."""
+        """Solve once with ``inputs`` (missing inputs are None, as in Grasshopper); return the outputs by name.
+
+        The inputs are those the component has now (``Params.Input``): the
+        metadata's, unless the component changed them.
+        """
+        self.inputs = [param.NickName for param in self.instance.Params.Input]
         unknown = set(inputs) - set(self.inputs)
         if unknown:
             raise TypeError("{0} has no input(s) {1}".format(self.metadata["name"], sorted(unknown)))
         self.instance.ClearRuntimeMessages()
         self.instance.expired = 0
-        returned = self.instance.RunScript(*[inputs.get(name) for name in self.inputs])
+        state, self.document.SolutionState = self.document.SolutionState, GH_ProcessStep.Process
+        try:
+            returned = self.instance.RunScript(*[inputs.get(name) for name in self.inputs])
+        finally:
+            self.document.SolutionState = state
         if len(self.outputs) == 1:
             returned = (returned,)
         self.results = dict(zip(self.outputs, returned))

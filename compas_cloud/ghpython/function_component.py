@@ -1,0 +1,156 @@
+"""Cloud_Function: a component whose inputs are the parameters of a server function.
+
+Given a function name, the component asks the server to ``describe`` it and
+rebuilds its own inputs after its four fixed ones (``proxy``, ``function``,
+``cache_result``, ``background``): one input per parameter, named after it,
+described by its numpydoc text, with list access where the annotation, the
+documented type or the default is a sequence, and optional where the
+parameter has a default. The output ``result`` takes the documented return
+description. Inputs are converted like Cloud_Call's (numbers, points,
+vectors, planes, meshes, lists) and the call runs like Cloud_Call's
+(unchanged inputs are not resent; optionally in the background).
+
+Grasshopper does not allow parameters to change while it solves, so the
+rebuild is scheduled on the document (``ScheduleSolution``) and done in its
+callback: ``CreateParameter`` / ``RegisterInputParam`` /
+``UnregisterInputParameter``, then ``VariableParameterMaintenance`` and
+``Params.OnParametersChanged``, as for any variable-parameter component.
+Python 2.7 and IronPython safe.
+"""
+from __future__ import absolute_import
+
+from compas_cloud.errors import CloudError
+from compas_cloud.ghpython.components import _proxy_for, report, run_call
+from compas_cloud.ghpython.host import WARNING, REMARK, add_message, _document, _schedule_delegate, invoke_on_ui
+from compas_cloud.ghpython.host import sticky, component_key
+
+#: The inputs every Cloud_Function has, before those of its function.
+FIXED_INPUTS = ("proxy", "function", "cache_result", "background")
+
+_SEQUENCE_WORDS = ("list", "tuple", "sequence", "array", "iterable", "[", "points", "vectors")
+
+
+def parameter_specs(description):
+    """Return the inputs a described function needs, one dict per parameter.
+
+    Each has ``name``, ``description``, ``access`` (``"item"`` or ``"list"``) and
+    ``optional`` (the parameter has a default). ``*args`` and ``**kwargs``
+    parameters get no input.
+    """
+    specs = []
+    for parameter in description.get("parameters") or []:
+        if parameter.get("kind") in ("var_positional", "var_keyword"):
+            continue
+        typed = " ".join(text for text in (parameter.get("annotation"), parameter.get("type")) if text).lower()
+        default = parameter.get("default")
+        listed = any(word in typed for word in _SEQUENCE_WORDS) or isinstance(default, list)
+        text = parameter.get("description") or ""
+        if parameter.get("type"):
+            text = "{0} ({1})".format(text, parameter["type"]).strip()
+        if parameter.get("has_default"):
+            text = "{0} [default: {1!r}]".format(text, default).strip()
+        specs.append(
+            {
+                "name": parameter["name"],
+                "description": text,
+                "access": "list" if listed else "item",
+                "optional": bool(parameter.get("has_default")),
+            }
+        )
+    return specs
+
+
+def _state(component):
+    store = sticky()
+    key = "compas_cloud.function:" + component_key(component)
+    state = store.get(key)
+    if state is None:
+        state = store[key] = {"function": None, "specs": None}
+    return state
+
+
+def _current_names(component):
+    return [param.NickName for param in component.Params.Input][len(FIXED_INPUTS):]
+
+
+def rebuild_inputs(component, specs, returns=""):
+    """Make the component's inputs after the fixed ones match ``specs`` (call outside a solution)."""
+    from Grasshopper.Kernel import GH_ParamAccess, GH_ParameterSide
+
+    params = component.Params
+    for param in list(params.Input)[len(FIXED_INPUTS):]:
+        params.UnregisterInputParameter(param)
+    for spec in specs:
+        index = len(params.Input)
+        param = component.CreateParameter(GH_ParameterSide.Input, index)
+        param.Name = spec["name"]
+        param.NickName = spec["name"]
+        param.Description = spec["description"]
+        param.Access = GH_ParamAccess.list if spec["access"] == "list" else GH_ParamAccess.item
+        param.Optional = spec["optional"]
+        params.RegisterInputParam(param, index)
+    if params.Output:
+        params.Output[0].Description = returns or "The function's result"
+    component.VariableParameterMaintenance()
+    params.OnParametersChanged()
+
+
+def _schedule_rebuild(component, specs, returns):
+    document = _document(component)
+
+    def callback(doc):
+        rebuild_inputs(component, specs, returns)
+        component.ExpireSolution(False)
+
+    if document is None or not hasattr(document, "ScheduleSolution"):
+        rebuild_inputs(component, specs, returns)
+        return
+    delegate = _schedule_delegate()
+    invoke_on_ui(lambda: document.ScheduleSolution(1, delegate(callback) if delegate else callback))
+
+
+def _value(value, access):
+    if value is None:
+        return None
+    if access == "list":
+        return list(value)
+    return value
+
+
+def run_function(component, proxy=None, function=None, cache_result=False, background=False, values=()):
+    """Solve a Cloud_Function: describe and rebuild when ``function`` changed, else call it.
+
+    ``values`` are the dynamic inputs in their order. Returns the result (or None).
+    """
+    if not function:
+        add_message(component, WARNING, "give the dotted name of a function, e.g. compas.geometry.centroid_points")
+        return None
+    state = _state(component)
+    if state["function"] != function or state["specs"] is None:
+        try:
+            description = _proxy_for(component, proxy).describe(function)
+        except CloudError as error:
+            report(component, error)
+            return None
+        specs = parameter_specs(description)
+        state["function"], state["specs"] = function, specs
+        if [spec["name"] for spec in specs] != _current_names(component):
+            _schedule_rebuild(component, specs, (description.get("returns") or {}).get("description", ""))
+            add_message(component, REMARK, "inputs rebuilt for {0}: connect them".format(function))
+            return None
+    specs = state["specs"]
+    names = _current_names(component)
+    if names != [spec["name"] for spec in specs]:
+        add_message(component, REMARK, "waiting for the inputs of {0}".format(function))
+        return None
+    kwargs = {}
+    values = list(values)
+    for spec, value in zip(specs, values + [None] * (len(specs) - len(values))):
+        value = _value(value, spec["access"])
+        if value is None or (spec["access"] == "list" and spec["optional"] and not value):
+            if not spec["optional"]:
+                add_message(component, WARNING, "input '{0}' needs a value".format(spec["name"]))
+                return None
+            continue
+        kwargs[spec["name"]] = value
+    return run_call(component, proxy, function, None, kwargs, False, background, False, cache_result=bool(cache_result))
