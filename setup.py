@@ -24,6 +24,7 @@ setup(
     license="MIT",
     packages=find_packages(include=["compas_cloud", "compas_cloud.*"]),
     include_package_data=True,
+    package_data={"compas_cloud.server": ["dashboard/*.html", "dashboard/*.js", "dashboard/*.css"]},
     python_requires=">=2.7",
     install_requires=[
         # The client: websocket-client (0.59 is the last release for Python 2.7).

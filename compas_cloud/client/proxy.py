@@ -55,6 +55,29 @@ class RemoteFunction(object):
         return "<remote function {0}{1}>".format(self.name, " (cached)" if self.cache else "")
 
 
+def parse_url(url):
+    """Return ``(scheme, host, port)`` of ``ws://host:port`` or ``wss://host:port`` (IPv6 hosts in brackets).
+
+    Raises
+    ------
+    ValueError
+        Another scheme, or no host.
+    """
+    scheme, sep, rest = url.partition("://")
+    scheme = scheme.lower()
+    if not sep or scheme not in ("ws", "wss"):
+        raise ValueError("the server's url must start with ws:// or wss://, not {0!r}".format(url))
+    hostport = rest.split("/", 1)[0]
+    if hostport.startswith("["):
+        host, _, port = hostport[1:].partition("]")
+        port = port[1:]
+    else:
+        host, _, port = hostport.partition(":")
+    if not host:
+        raise ValueError("no host in the server's url {0!r}".format(url))
+    return scheme, host, int(port) if port else (443 if scheme == "wss" else 80)
+
+
 class Proxy(object):
     """A connection to a compas_cloud server, launching a local one if none answers.
 
@@ -97,6 +120,17 @@ class Proxy(object):
         variable ``COMPAS_CLOUD_TOKEN``, else the token of a server launched on
         this port by this user, else the default token file, else none. A
         server this proxy launches requires a token, which the proxy knows.
+    url : str, optional
+        The server's address as a URL, instead of ``host`` and ``port``:
+        ``ws://host:port`` or ``wss://host:port`` (TLS; see docs/deploy.md).
+        A ``wss://`` server is never launched.
+    cafile : str, optional
+        For ``wss://``: a PEM file of the certificate authorities to trust
+        instead of the system's (a team's own CA). websocket-client transport only:
+        the .NET transport uses the system's trust store.
+    verify : bool, optional
+        For ``wss://``: False accepts any certificate (tests only: anyone on
+        the network could read and change the traffic).
 
     Examples
     --------
@@ -122,9 +156,17 @@ class Proxy(object):
         progress=True,
         output=False,
         arrays="lists",
+        url=None,
+        cafile=None,
+        verify=True,
     ):
+        self.scheme = "ws"
+        if url is not None:
+            self.scheme, host, port = parse_url(url)
         self.host = host
         self.port = int(port)
+        self.cafile = cafile
+        self.verify = verify
         self.python = python
         self.autolaunch = autolaunch
         self.timeout = timeout
@@ -155,7 +197,7 @@ class Proxy(object):
     def url(self):
         """str: The server's websocket address."""
         host = "[{0}]".format(self.host) if ":" in self.host else self.host
-        return "ws://{0}:{1}".format(host, self.port)
+        return "{0}://{1}:{2}".format(self.scheme, host, self.port)
 
     @property
     def address(self):
@@ -169,7 +211,8 @@ class Proxy(object):
 
     def _connect(self):
         transport = self.transport_class()
-        transport.connect(self.url, self.connect_timeout, headers=auth.auth_headers(self._token()))
+        tls = {"cafile": self.cafile, "verify": self.verify} if self.scheme == "wss" else None
+        transport.connect(self.url, self.connect_timeout, headers=auth.auth_headers(self._token()), tls=tls)
         connection = Connection(transport)
         client = {"name": "compas_cloud", "version": __version__, "python": describe_runtime(), "transport": transport.name}
         if self.arrays != "json":
@@ -211,7 +254,7 @@ class Proxy(object):
         except AccessDenied:
             raise  # a server is there and refused us (token, origin): launching another cannot help
         except ConnectionFailed:
-            if not (self.autolaunch and launcher.is_local(self.host)):
+            if not (self.autolaunch and self.scheme == "ws" and launcher.is_local(self.host)):
                 raise
             self.launched = launcher.launch(
                 self.host, self.port, python=self.python, auto_stop=self.auto_stop, timeout=self.launch_timeout,
