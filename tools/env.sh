@@ -25,7 +25,7 @@ setup_venv() {
     say "creating $VENV"
     "$(pick_python3)" -m venv "$VENV" || return 1
   fi
-  if [ ! -f "$stamp" ] || [ "$ROOT/setup.py" -nt "$stamp" ]; then
+  if [ ! -f "$stamp" ] || [ "$ROOT/setup.py" -nt "$stamp" ] || [ "$ROOT/pyproject.toml" -nt "$stamp" ]; then
     say "installing compas_cloud and its test dependencies into $VENV"
     "$PY" -m pip install --quiet --upgrade pip || return 1
     "$PY" -m pip install --quiet -e "$ROOT[test]" || return 1

@@ -120,6 +120,10 @@ class Proxy(object):
         variable ``COMPAS_CLOUD_TOKEN``, else the token of a server launched on
         this port by this user, else the default token file, else none. A
         server this proxy launches requires a token, which the proxy knows.
+    server_options : list of str, optional
+        More options for a server this proxy launches, as on the server's
+        command line (``["--allow", "numpy", "--workers", "4"]``); a
+        :meth:`restart` launches it with them again.
     url : str, optional
         The server's address as a URL, instead of ``host`` and ``port``:
         ``ws://host:port`` or ``wss://host:port`` (TLS; see docs/deploy.md).
@@ -156,6 +160,7 @@ class Proxy(object):
         progress=True,
         output=False,
         arrays="lists",
+        server_options=None,
         url=None,
         cafile=None,
         verify=True,
@@ -185,6 +190,7 @@ class Proxy(object):
             # text frames. Keep to JSON there until that path is built on bytearray and tested on IronPython.
             arrays = "json"
         self.arrays = arrays
+        self.server_options = list(server_options or [])
         self.launched = None
         self.server_info = None
         self._connection = None
@@ -198,6 +204,12 @@ class Proxy(object):
         """str: The server's websocket address."""
         host = "[{0}]".format(self.host) if ":" in self.host else self.host
         return "{0}://{1}:{2}".format(self.scheme, host, self.port)
+
+    @property
+    def dashboard_url(self):
+        """str: The server's dashboard in a browser (``http://host:port/``, ``https://`` for ``wss://``)."""
+        host = "[{0}]".format(self.host) if ":" in self.host else self.host
+        return "{0}://{1}:{2}/".format("https" if self.scheme == "wss" else "http", host, self.port)
 
     @property
     def address(self):
@@ -258,7 +270,7 @@ class Proxy(object):
                 raise
             self.launched = launcher.launch(
                 self.host, self.port, python=self.python, auto_stop=self.auto_stop, timeout=self.launch_timeout,
-                token=self.token,
+                token=self.token, extra_args=self.server_options,
             )
             self._connect()
             self._say("Started a new server at {0} (log: {1})".format(self.address, self.launched.log_path))
@@ -442,11 +454,27 @@ class Proxy(object):
                 self.launched.wait(30.0)
 
     def restart(self):
-        """Stop the server and start a new local one; every stored reference is lost."""
+        """Stop the server this proxy launched and launch it again with the same options; every stored reference is lost.
+
+        The new server gets the interpreter, token, auto-stop and server
+        options (allow/deny lists, workers, ...) the first one had.
+
+        Raises
+        ------
+        CloudError
+            The server was not launched by this proxy (it was running already,
+            or it is on another machine): it is left running, untouched.
+        """
         if not launcher.is_local(self.host):
             raise CloudError("cannot restart the server at {0}: it is not on this machine".format(self.address))
+        if self.launched is None or getattr(self.launched, "options", None) is None:
+            raise CloudError(
+                "cannot restart the server at {0}: this proxy did not launch it (it was already running when the proxy "
+                "connected), so it does not know how it was started. Restart it where it was started, or stop it "
+                "(shutdown) and connect again to launch one".format(self.address)
+            )
         with self._lock:
-            python = self.python or (self.launched.python if self.launched is not None else None)
+            options = self.launched.options
             if self._connection is not None:
                 try:
                     self.shutdown()
@@ -457,10 +485,7 @@ class Proxy(object):
                     "cannot restart the server at {0}: something still listens there 30 s after the "
                     "shutdown request (a server this client may not stop?)".format(self.address)
                 )
-            self.launched = launcher.launch(
-                self.host, self.port, python=python, auto_stop=self.auto_stop, timeout=self.launch_timeout,
-                token=self.token,
-            )
+            self.launched = options.launch()
             self._connect()
             self._say("Restarted the server at {0}".format(self.address))
 
