@@ -49,6 +49,10 @@ class ServerConfig:
         The Dask scheduler's address (``tcp://host:8786``) or scheduler file.
     offload : list of str
         Functions (dotted names, or module prefixes) whose calls always run on the executor.
+    certfile, keyfile : str or None
+        A PEM certificate (chain) and its private key: serve ``wss://`` and ``https://``.
+    open_browser : bool
+        Open the dashboard in the default browser once the server listens.
     """
 
     def __init__(
@@ -75,6 +79,9 @@ class ServerConfig:
         scheduler=None,
         scheduler_file=None,
         offload=(),
+        certfile=None,
+        keyfile=None,
+        open_browser=False,
     ):
         self.host = host
         self.port = port
@@ -98,3 +105,11 @@ class ServerConfig:
         self.scheduler = scheduler
         self.scheduler_file = scheduler_file
         self.offload = list(offload)
+        self.certfile = certfile
+        self.keyfile = keyfile
+        self.open_browser = open_browser
+
+    @property
+    def tls(self):
+        """bool: The server speaks TLS (``wss://``)."""
+        return bool(self.certfile)

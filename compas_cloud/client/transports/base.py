@@ -28,17 +28,21 @@ class Transport(object):
     name = None
     label = None
 
-    def connect(self, url, timeout, headers=None):
+    def connect(self, url, timeout, headers=None, tls=None):
         """Open the connection.
 
         Parameters
         ----------
         url : str
-            ``ws://host:port``.
+            ``ws://host:port`` or ``wss://host:port``.
         timeout : float
             Seconds the TCP connection and the opening handshake may take.
         headers : dict, optional
             Extra HTTP headers for the handshake.
+        tls : dict, optional
+            For ``wss://``: ``cafile`` (a PEM file of the certificate
+            authorities to trust instead of the system's) and ``verify``
+            (False: accept any certificate, for tests only).
 
         Raises
         ------
