@@ -14,6 +14,7 @@ import os
 import sys
 
 from compas_cloud.errors import CloudError
+from compas_cloud.protocol import address
 from compas_cloud.ghpython.host import sticky
 from compas_cloud.ghpython.proxies import ensure_open
 
@@ -31,8 +32,8 @@ def _say(text):
 def settings():
     """Return ``{"host", "port", "python"}`` the commands use."""
     found = {
-        "host": os.environ.get("COMPAS_CLOUD_HOST", "127.0.0.1"),
-        "port": int(os.environ.get("COMPAS_CLOUD_PORT", "9009")),
+        "host": os.environ.get("COMPAS_CLOUD_HOST", address.DEFAULT_HOST),
+        "port": int(os.environ.get("COMPAS_CLOUD_PORT", address.DEFAULT_PORT)),
         "python": None,
     }
     found.update(sticky().get(_SETTINGS) or {})
