@@ -83,33 +83,149 @@ def read_token(path):
     return text or None
 
 
-def _makedirs_private(folder):
-    if folder and not os.path.isdir(folder):
-        try:
-            os.makedirs(folder, 0o700)
-        except OSError:
-            if not os.path.isdir(folder):
-                raise
+def _chmod_dotnet(path, mode):
+    # IronPython: Mono.Posix on Mono (Rhino 7 for Mac), File.SetUnixFileMode on .NET 7+ (Rhino 8).
+    try:
+        import clr
+    except ImportError:
+        return False
+    try:
+        clr.AddReference("Mono.Posix")
+        from Mono.Unix.Native import FilePermissions, Syscall
+
+        if Syscall.chmod(path, FilePermissions(mode)) == 0:
+            return True
+    except Exception:
+        pass
+    try:
+        from System.IO import File, UnixFileMode
+
+        File.SetUnixFileMode(path, UnixFileMode(mode))
+        return True
+    except Exception:
+        return False
+
+
+def _chmod_command(path, mode):
+    command = ["chmod", "{0:o}".format(mode), path]
+    try:
+        import subprocess
+
+        with open(os.devnull, "wb") as devnull:
+            return subprocess.call(command, stdout=devnull, stderr=devnull) == 0
+    except Exception:
+        pass
+    try:  # IronPython on Mono: subprocess is incomplete there
+        import clr  # noqa: F401
+        from System.Diagnostics import Process, ProcessStartInfo
+
+        info = ProcessStartInfo(command[0], " ".join('"{0}"'.format(part.replace('"', '\\"')) for part in command[1:]))
+        info.UseShellExecute = False
+        info.CreateNoWindow = True
+        process = Process.Start(info)
+        if not process.WaitForExit(10000):
+            process.Kill()
+            return False
+        return process.ExitCode == 0
+    except Exception:
+        return False
+
+
+def make_private(path, mode):
+    """Give ``path`` the permission bits ``mode`` (0600 for files, 0700 for folders); return True if that worked.
+
+    On Windows files in the user's profile are private already: True. Where
+    ``os.fchmod`` exists (CPython) ``os.chmod`` does it. IronPython on
+    Mono/.NET ignores the mode of ``os.open``/``os.makedirs``, has no
+    ``os.fchmod`` and an ``os.chmod`` that only toggles read-only: there the
+    mode is set through .NET (Mono.Posix, ``File.SetUnixFileMode``), else by
+    running ``chmod``.
+    """
+    if os.name == "nt":
+        return True
+    if hasattr(os, "fchmod"):
+        os.chmod(path, mode)
+        return True
+    return _chmod_dotnet(path, mode) or _chmod_command(path, mode)
+
+
+def makedirs_private(folder):
+    """Create ``folder`` (and its parents) for the user only (0700); an existing folder is kept as it is.
+
+    Raises
+    ------
+    OSError
+        The folder cannot be created, or (IronPython on posix) cannot be made private.
+    """
+    if not folder or os.path.isdir(folder):
+        return
+    try:
+        os.makedirs(folder, 0o700)
+    except OSError:
+        if not os.path.isdir(folder):
+            raise
+        return
+    if not hasattr(os, "fchmod") and not make_private(folder, 0o700):
+        raise OSError(errno.EACCES, "cannot make the folder private (mode 0700)", folder)
+
+
+_makedirs_private = makedirs_private
+
+
+def open_private(path, flags):
+    """``os.open(path, flags | O_CREAT, 0o600)`` that also holds where the mode is ignored (IronPython).
+
+    Symlinks are not followed where the system can refuse them (``O_NOFOLLOW``).
+
+    Returns
+    -------
+    int
+        The file descriptor.
+
+    Raises
+    ------
+    OSError
+        Also when the file cannot be made private; it is removed then.
+    """
+    flags |= os.O_CREAT | getattr(os, "O_BINARY", 0) | getattr(os, "O_NOFOLLOW", 0)
+    fd = os.open(path, flags, 0o600)
+    try:
+        if hasattr(os, "fchmod"):
+            os.fchmod(fd, 0o600)
+        elif not make_private(path, 0o600):
+            raise OSError(errno.EACCES, "cannot make the file private (mode 0600)", path)
+    except Exception:
+        os.close(fd)
+        if flags & os.O_EXCL:
+            try:
+                os.remove(path)
+            except OSError:
+                pass
+        raise
+    return fd
 
 
 def write_token(path, token, exclusive=False):
     """Write ``token`` to ``path``, readable and writable by the user only (0600).
 
-    The file is created with mode 0600 (never briefly world-readable); an
-    existing file gets its mode reset to 0600 before it is written.
+    The file is created with mode 0600 and made private before the token is
+    written (never readable by others with the token in it), also on
+    IronPython, whose ``os.open`` ignores the mode (see :func:`make_private`).
 
     Parameters
     ----------
     exclusive : bool, optional
         Fail with ``OSError(EEXIST)`` if the file exists (two starts racing).
+
+    Raises
+    ------
+    OSError
+        The file cannot be written or made private.
     """
-    _makedirs_private(os.path.dirname(path))
-    flags = os.O_WRONLY | os.O_CREAT | getattr(os, "O_BINARY", 0)
-    flags |= os.O_EXCL if exclusive else os.O_TRUNC
-    fd = os.open(path, flags, 0o600)
+    makedirs_private(os.path.dirname(path))
+    flags = os.O_WRONLY | (os.O_EXCL if exclusive else os.O_TRUNC)
+    fd = open_private(path, flags)
     try:
-        if hasattr(os, "fchmod"):
-            os.fchmod(fd, 0o600)
         os.write(fd, (token + "\n").encode("utf-8"))
     finally:
         os.close(fd)

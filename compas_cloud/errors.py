@@ -61,6 +61,10 @@ class AccessDenied(ConnectionFailed):
         self.status = status
 
 
+class UnsupportedInput(CloudError, ValueError):
+    """A value given to a component (or a call) cannot be sent to the server; the message names it and what is supported."""
+
+
 class TransportUnavailable(CloudError):
     """No websocket transport can be used in this interpreter; the message says what to install."""
 

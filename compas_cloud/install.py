@@ -14,8 +14,12 @@ It
    ``compas_bootstrapper.py`` there, which is where a Rhino-side proxy looks for
    the CPython to launch a server with;
 3. copies the RhinoPython plugin (``compas_cloud {GUID}``) into ``PythonPlugins``;
-4. copies the built Grasshopper user objects (``Cloud_*.ghuser``) into
-   Grasshopper's ``UserObjects`` folder (see docs/grasshopper.md to build them).
+4. copies the built Grasshopper user objects (``Cloud_*.ghuser``: the
+   GhPython set for Rhino 6/7, the CPython set for Rhino 8) into
+   Grasshopper's ``UserObjects`` folder.
+
+A step it cannot do is reported as FAILED and the command exits with 1: it
+never reports a skipped step as done.
 
 ``python -m compas_rhino.install -p compas_cloud`` does steps 1-2 itself and
 then calls :func:`after_rhino_install` (registered with compas's plugin
@@ -37,9 +41,11 @@ import shutil
 import subprocess
 import sys
 
+from compas_cloud import host_files
+
 PACKAGE = "compas_cloud"
 PLUGIN_GUID = "{aff4b598-2925-4145-9a72-232984d129ca}"
-PLUGIN_FOLDER = "compas_cloud " + PLUGIN_GUID
+PLUGIN_FOLDER = host_files.PLUGIN_FOLDER
 GRASSHOPPER_GUID = "b45a29b1-4343-4035-989e-044e8580d9cf"
 USEROBJECT_PATTERN = "Cloud_*.ghuser"
 DEFAULT_VERSION = "7.0"
@@ -124,27 +130,26 @@ class RhinoFolders(object):
 
 
 def plugin_source():
-    """Return the plugin folder to install (from this checkout), or None when it is not there."""
-    path = os.path.join(SOURCE_ROOT, "rhino_plugin", PLUGIN_FOLDER)
-    return path if os.path.isdir(path) else None
+    """Return the plugin folder to install (from the installed package or this checkout), or None."""
+    return host_files.rhino_plugin_dir()
 
 
-def ghuser_sources(ghuser_dir=None):
+def userobject_kind(version):
+    """Return which component set Rhino ``version`` runs: ``"cpython"`` for Rhino 8, else ``"ironpython"``."""
+    return "cpython" if version == "8.0" else "ironpython"
+
+
+def ghuser_sources(ghuser_dir=None, kind="ironpython"):
     """Return the built ``Cloud_*.ghuser`` files.
 
-    From ``ghuser_dir``, else ``$COMPAS_CLOUD_GHUSER_DIR``, else the package's
-    ``ghpython/ghuser`` or the checkout's ``ghpython/ghuser`` build folder.
+    From ``ghuser_dir``, else ``$COMPAS_CLOUD_GHUSER_DIR``, else the ones
+    shipped in the package (or built in the checkout) for the component set
+    ``kind`` (see :func:`compas_cloud.host_files.ghuser_dir`).
     """
-    ghuser_dir = ghuser_dir or os.environ.get("COMPAS_CLOUD_GHUSER_DIR")
-    candidates = [ghuser_dir] if ghuser_dir else [
-        os.path.join(PACKAGE_DIR, "ghpython", "ghuser"),
-        os.path.join(SOURCE_ROOT, "ghpython", "ghuser"),
-    ]
-    for folder in candidates:
-        files = sorted(glob.glob(os.path.join(folder, USEROBJECT_PATTERN)))
-        if files:
-            return files
-    return []
+    ghuser_dir = ghuser_dir or os.environ.get("COMPAS_CLOUD_GHUSER_DIR") or host_files.ghuser_dir(kind)
+    if not ghuser_dir:
+        return []
+    return sorted(glob.glob(os.path.join(ghuser_dir, USEROBJECT_PATTERN)))
 
 
 def python_directory(python=None):
@@ -244,7 +249,7 @@ def install_plugin(folders):
 
 def install_userobjects(folders, ghuser_dir=None):
     """Copy the built user objects into Grasshopper's ``UserObjects``; return the copied files."""
-    sources = ghuser_sources(ghuser_dir)
+    sources = ghuser_sources(ghuser_dir, userobject_kind(folders.version))
     if not sources:
         return []
     if not os.path.isdir(folders.userobjects):
@@ -298,12 +303,19 @@ def install(folders, python=None, ghuser_dir=None, link=True):
     if plugin:
         results.append(("plugin", "copied to {0}".format(plugin), True))
     else:
-        results.append(("plugin", "skipped: rhino_plugin/ not found next to the package (install from a source checkout)", True))
+        results.append(("plugin", "NOT installed: the RhinoPython plugin folder ({0}) is neither in the installed "
+                        "package nor in a checkout. Reinstall compas_cloud from a wheel or a clone".format(PLUGIN_FOLDER),
+                        False))
     copied = install_userobjects(folders, ghuser_dir)
     if copied:
         results.append(("user objects", "copied {0} to {1}".format(len(copied), folders.userobjects), True))
     else:
-        results.append(("user objects", "skipped: no built Cloud_*.ghuser files (see docs/grasshopper.md to build them)", True))
+        kind = userobject_kind(folders.version)
+        results.append(("user objects", "NOT installed: this compas_cloud has no built Cloud_*.ghuser files for the "
+                        "{0} components, and they cannot be built here. Get them from the Rhino Package Manager "
+                        "(package compas_cloud), from a wheel built by the project's CI, or pass --ghuser-dir; or "
+                        "open the component sources in {1} (see docs/grasshopper.md)".format(
+                            kind, host_files.components_dir(kind) or "ghpython/"), False))
     return results
 
 
@@ -401,7 +413,10 @@ def main(argv=None):
         return 1
     print("{0} compas_cloud for Rhino {1} ({2}):".format("Uninstalled" if args.uninstall else "Installed", folders.version, folders.rhino_dir))
     for step, message, ok in results:
-        print("  {0:<14} {1} {2}".format(step, "OK     " if ok else "WARNING", message))
+        print("  {0:<14} {1} {2}".format(step, "OK    " if ok else "FAILED", message))
+    if not all(ok for _, _, ok in results):
+        print("compas_cloud install is incomplete: see the FAILED steps above")
+        return 1
     return 0
 
 

@@ -121,3 +121,27 @@ def free_port():
     port = sock.getsockname()[1]
     sock.close()
     return port
+
+
+#: The openssl command, which makes the TLS tests' certificate authority and server certificate.
+OPENSSL = next((os.path.join(folder, "openssl") for folder in os.environ.get("PATH", "").split(os.pathsep)
+                if os.path.isfile(os.path.join(folder, "openssl"))), None)
+
+
+def _openssl(*args):
+    subprocess.check_call([OPENSSL] + list(args), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def make_certificates(folder, name="127.0.0.1"):
+    """A test CA, and a server certificate it signs for 127.0.0.1 and localhost; return the paths."""
+    path = lambda name: os.path.join(folder, name)  # noqa: E731
+    _openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=compas_cloud test CA",
+             "-keyout", path("ca.key"), "-out", path("ca.pem"))
+    _openssl("req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=" + name, "-keyout", path("server.key"),
+             "-out", path("server.csr"))
+    with open(path("ext.cnf"), "w") as handle:
+        handle.write("subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\n"
+                     "keyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n")
+    _openssl("x509", "-req", "-in", path("server.csr"), "-CA", path("ca.pem"), "-CAkey", path("ca.key"),
+             "-CAcreateserial", "-days", "2", "-extfile", path("ext.cnf"), "-out", path("server.pem"))
+    return path("ca.pem"), path("server.pem"), path("server.key")

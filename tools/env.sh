@@ -25,7 +25,7 @@ setup_venv() {
     say "creating $VENV"
     "$(pick_python3)" -m venv "$VENV" || return 1
   fi
-  if [ ! -f "$stamp" ] || [ "$ROOT/setup.py" -nt "$stamp" ]; then
+  if [ ! -f "$stamp" ] || [ "$ROOT/setup.py" -nt "$stamp" ] || [ "$ROOT/pyproject.toml" -nt "$stamp" ]; then
     say "installing compas_cloud and its test dependencies into $VENV"
     "$PY" -m pip install --quiet --upgrade pip || return 1
     "$PY" -m pip install --quiet -e "$ROOT[test]" || return 1
@@ -41,5 +41,16 @@ setup_node() {
   if [ ! -d "$ROOT/tests/js/node_modules/ws" ]; then
     say "installing the ws package for the Node.js tests"
     (cd "$ROOT/tests/js" && npm install --silent --no-audit --no-fund) || return 1
+  fi
+}
+
+# The checkers tools/test.sh runs besides pytest: ruff (lint), PyYAML (the workflow test) and the
+# documentation site's builder (the [docs] extra: mkdocs, mkdocs-material, mkdocstrings). Installed once.
+setup_check_tools() {
+  local stamp="$VENV/.compas_cloud-check-tools"
+  if [ ! -f "$stamp" ] || [ "$ROOT/tools/env.sh" -nt "$stamp" ] || [ "$ROOT/pyproject.toml" -nt "$stamp" ]; then
+    say "installing ruff, PyYAML and the documentation tools into $VENV"
+    "$PY" -m pip install --quiet ruff pyyaml -e "$ROOT[docs]" || return 1
+    touch "$stamp"
   fi
 }

@@ -22,7 +22,7 @@ _REDIRECT = u"""\
 # -*- coding: utf-8 -*-
 # Written by compas_cloud to start a server; safe to delete.
 import os, sys
-_log = os.open({log!r}, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+_log = os.open({log!r}, os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o600)
 os.dup2(_log, 1)
 os.dup2(_log, 2)
 os.close(_log)
@@ -131,7 +131,7 @@ class DotNetProcess(object):
     terminate = kill
 
 
-def spawn(command, log_path):
+def spawn(command, log_path, env=None):
     """Start ``command`` (a launcher command line) in the background.
 
     Parameters
@@ -140,7 +140,12 @@ def spawn(command, log_path):
         ``[python, "-c", code, *options]`` as built by
         :func:`compas_cloud.client.launcher.server_command`.
     log_path : str
-        The file that receives the server's output.
+        The file that receives the server's output (it exists already: the
+        launcher created it privately).
+    env : dict, optional
+        The server's whole environment (see
+        :func:`compas_cloud.client.launcher.server_environment`); by default
+        the host's, without its Python settings.
 
     Returns
     -------
@@ -164,12 +169,16 @@ def spawn(command, log_path):
     info.RedirectStandardOutput = False
     info.RedirectStandardError = False
     info.WorkingDirectory = os.path.dirname(os.path.abspath(log_path))
+    if env is None:
+        from compas_cloud.client.launcher import server_environment
+
+        env = server_environment()
     variables = info.EnvironmentVariables
-    variables["PYTHONUNBUFFERED"] = "1"
-    for name in ("PYTHONHOME", "IRONPYTHONPATH"):
-        # The host's Python home must not leak into CPython.
-        if variables.ContainsKey(name):
+    for name in list(variables.Keys):
+        if name not in env:  # the host's Python settings must not leak into CPython
             variables.Remove(name)
+    for name, value in env.items():
+        variables[name] = value
     try:
         process = Process.Start(info)
     except Exception as error:

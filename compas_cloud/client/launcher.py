@@ -7,35 +7,45 @@ The interpreter is chosen in this order:
 3. ``PYTHON_DIRECTORY`` of the COMPAS bootstrapper (``compas_bootstrapper.py``,
    written into Rhino by ``python -m compas_rhino.install``);
 4. the running interpreter, when it is CPython >= 3.9 with ``websockets``;
-5. ``python3``, then ``python``, on ``PATH``.
+5. ``python3``, then ``python``, on ``PATH`` (on Windows never the Microsoft
+   Store stubs in a ``WindowsApps`` folder, which only open the Store), then
+   on Windows the usual install folders (``%LOCALAPPDATA%\\Programs\\Python``,
+   ``%ProgramFiles%``), newest first.
 
 The server runs the very compas_cloud package this client was imported
-from, so both speak the same protocol; its output goes to a log file whose
-last lines are shown if it fails to start.
+from, so both speak the same protocol. It does not inherit the host's
+``PYTHONPATH``, ``PYTHONHOME`` or user site (Rhino and pyRevit set these for
+their own Python). Its output goes to a log file of its own in the per-user
+folder ``logs`` (0700; files 0600, created without following symlinks, one
+per launch so two clients launching at once never share one); the last lines
+are shown if it fails to start.
 
-A launched server requires a token. The launcher keeps it in a file that only
-the user can read (``launched-<port>.token`` in the per-user folder of
-:func:`compas_cloud.auth.config_dir`, mode 0600), created on the first launch
-for that port, and starts the server with ``--token-file <that file>``: the
-token never appears on a command line, and other clients of the same user
-find it there (:func:`compas_cloud.auth.find_client_token`).
+A launched server requires a token. It reaches the server through the
+child's environment (``COMPAS_CLOUD_TOKEN``): never on a command line, and
+private whatever the client runtime (IronPython on Mono cannot set file
+modes with ``os.open``). Other clients of the same user find it in
+``launched-<port>.token`` (per-user folder, 0600,
+:func:`compas_cloud.auth.find_client_token`), written when the file can be
+made private.
 """
 from __future__ import absolute_import
 
+import errno
+import glob
 import os
+import random
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 
 from compas_cloud import auth
 from compas_cloud._compat import CPYTHON, IPY
 from compas_cloud.errors import ServerStartError
+from compas_cloud.protocol import address
 
 ENV_PYTHON = "COMPAS_CLOUD_PYTHON"
 
-_LOCAL_HOSTS = ("localhost", "::1", "0.0.0.0", "::")
 
 # Loads compas_cloud from an exact folder (not its siblings) and runs the server.
 _BOOTSTRAP = """\
@@ -50,28 +60,79 @@ spec.loader.exec_module(module)
 try:
     import websockets
 except ImportError as error:
-    sys.exit("compas_cloud server cannot start with %s: %s. Install its dependencies there: %s -m pip install compas_cloud"
-             % (sys.executable, error, sys.executable))
+    sys.stderr.write("compas_cloud server cannot start with %s: %s\\n" % (sys.executable, error))
+    sys.exit({missing})
 from compas_cloud.server.cli import main
 sys.exit(main(sys.argv[1:]))
 """
 
 
 def is_local(host):
-    """Return True if ``host`` names this machine (a server may be launched for it)."""
-    return host in _LOCAL_HOSTS or host.startswith("127.")
+    """Return True if ``host`` names this machine (a server may be launched for it).
+
+    See :func:`compas_cloud.protocol.address.is_this_machine`.
+    """
+    return address.is_this_machine(host)
 
 
-def _which(name):
+#: Exit code of the bootstrap when the interpreter lacks the server's dependencies.
+MISSING_DEPENDENCIES = 3
+
+
+def is_store_stub(path):
+    """Return True for the Microsoft Store ``python``/``python3`` stubs (a ``WindowsApps`` folder): they exit 9009."""
+    parts = path.replace("\\", "/").lower().split("/")
+    return "windowsapps" in parts
+
+
+def which(name, path=None, windows=None):
+    """Return the first executable ``name`` on ``path`` (default ``$PATH``), or None.
+
+    On Windows (``windows``, default: this system) ``PATHEXT`` extensions are
+    tried and ``WindowsApps`` folders are skipped (see :func:`is_store_stub`).
+    """
+    windows = (os.name == "nt") if windows is None else windows
+    path = os.environ.get("PATH", "") if path is None else path
     extensions = [""]
-    if os.name == "nt":
-        extensions = os.environ.get("PATHEXT", ".EXE").lower().split(os.pathsep)
-    for folder in os.environ.get("PATH", "").split(os.pathsep):
+    if windows:
+        extensions = os.environ.get("PATHEXT", ".COM;.EXE;.BAT;.CMD").lower().split(";")
+    separator = ";" if windows else os.pathsep
+    for folder in path.split(separator):
+        folder = folder.strip().strip('"')
+        if not folder or (windows and is_store_stub(folder)):
+            continue
         for extension in extensions:
-            candidate = os.path.join(folder.strip('"'), name + extension)
+            candidate = os.path.join(folder, name + extension)
             if os.path.isfile(candidate) and os.access(candidate, os.X_OK):
                 return candidate
     return None
+
+
+_which = which
+
+
+def _version_key(folder):
+    digits = "".join(char if char.isdigit() else " " for char in os.path.basename(folder)).split()
+    return [int(part) for part in digits]
+
+
+def windows_install_candidates(environ=None):
+    """Return the ``python.exe`` of the usual Windows install folders, newest version first."""
+    environ = os.environ if environ is None else environ
+    roots = []
+    if environ.get("LOCALAPPDATA"):
+        roots.append(os.path.join(environ["LOCALAPPDATA"], "Programs", "Python"))
+    for name in ("ProgramFiles", "ProgramW6432"):
+        if environ.get(name):
+            roots.append(environ[name])
+    found = []
+    for root in roots:
+        folders = sorted(glob.glob(os.path.join(root, "Python3*")), key=_version_key, reverse=True)
+        for folder in folders:
+            candidate = os.path.join(folder, "python.exe")
+            if os.path.isfile(candidate) and candidate not in found:
+                found.append(candidate)
+    return found
 
 
 def _python_in(directory):
@@ -101,13 +162,17 @@ def _running_python_fits():
     return importlib.util.find_spec("websockets") is not None
 
 
-def find_python(explicit=None):
+def find_python(explicit=None, path=None, windows=None):
     """Return ``(path, how_found)`` of the interpreter to run the server with.
 
     Parameters
     ----------
     explicit : str, optional
         An interpreter, or a folder holding one (a conda environment, say).
+    path : str, optional
+        The search path (default ``$PATH``).
+    windows : bool, optional
+        Search as on Windows (default: when this is Windows).
 
     Raises
     ------
@@ -115,47 +180,119 @@ def find_python(explicit=None):
         No candidate exists; the message lists what was tried.
     """
     tried = []
+    windows = (os.name == "nt") if windows is None else windows
     if explicit:
-        path = _python_in(explicit) if os.path.isdir(explicit) else explicit
-        if path and (os.path.isfile(path) or _which(path)):
-            return (path if os.path.isfile(path) else _which(path)), "the python argument"
+        found = _python_in(explicit) if os.path.isdir(explicit) else explicit
+        if found and (os.path.isfile(found) or which(found, path, windows)):
+            return (found if os.path.isfile(found) else which(found, path, windows)), "the python argument"
         raise ServerStartError("the python argument {0!r} is not an interpreter".format(explicit))
     env = os.environ.get(ENV_PYTHON)
     if env:
-        path = _python_in(env) if os.path.isdir(env) else env
-        if path and os.path.isfile(path):
-            return path, "the environment variable " + ENV_PYTHON
+        found = _python_in(env) if os.path.isdir(env) else env
+        if found and os.path.isfile(found):
+            return found, "the environment variable " + ENV_PYTHON
         tried.append("{0}={1!r} (not an interpreter)".format(ENV_PYTHON, env))
-    path = _bootstrapper_python()
-    if path:
-        return path, "compas_bootstrapper.PYTHON_DIRECTORY"
+    found = _bootstrapper_python()
+    if found:
+        return found, "compas_bootstrapper.PYTHON_DIRECTORY"
     tried.append("compas_bootstrapper (not found)")
     if _running_python_fits():
         return sys.executable, "the running interpreter"
     for name in ("python3", "python"):
-        path = _which(name)
-        if path:
-            return path, "PATH ({0})".format(name)
-    tried.append("python3 and python on PATH (not found)")
+        found = which(name, path, windows)
+        if found:
+            return found, "PATH ({0})".format(name)
+    tried.append("python3 and python on PATH (not found{0})".format(", Microsoft Store stubs skipped" if windows else ""))
+    if windows:
+        candidates = windows_install_candidates()
+        if candidates:
+            return candidates[0], "the Windows install folders"
+        tried.append("the Windows install folders (none)")
     raise ServerStartError(
         "no CPython interpreter found to launch a compas_cloud server; tried: {0}. "
         "Pass Proxy(python=...) or set {1}".format("; ".join(tried), ENV_PYTHON)
     )
 
 
+#: Logs kept per port (older ones are removed when a server is launched).
+KEEP_LOGS = 10
+
+
+def log_dir():
+    """Return the folder of launched servers' logs: ``logs`` in the per-user folder (not created)."""
+    return os.path.join(auth.config_dir(), "logs")
+
+
 def default_log_path(port):
-    """Return the log file of a server launched for ``port``."""
-    folder = os.path.join(tempfile.gettempdir(), "compas_cloud-logs")  # not "compas_cloud": that would shadow the package for scripts run from the temp folder
-    if not os.path.isdir(folder):
-        os.makedirs(folder)
-    return os.path.join(folder, "server-{0}.log".format(port))
+    """Return the newest log of a server launched for ``port``, or None if there is none."""
+    logs = sorted(glob.glob(os.path.join(log_dir(), "server-{0}-*.log".format(int(port)))))
+    return logs[-1] if logs else None
+
+
+def _prune_logs(port):
+    logs = sorted(glob.glob(os.path.join(log_dir(), "server-{0}-*.log".format(int(port)))))
+    for old in logs[:-KEEP_LOGS]:
+        for path in (old, os.path.splitext(old)[0] + "-launch.py"):
+            try:
+                os.remove(path)
+            except OSError:
+                pass
+
+
+def create_log(port, log_path=None):
+    """Create the log file of a server about to be launched; return ``(path, fd)``.
+
+    By default a new file ``server-<port>-<time>-<pid>-<n>.log`` in
+    :func:`log_dir` (0700): names sort by time, and two clients launching at
+    once get a file each. The file is created 0600 without following a
+    symlink (an existing name is never reused).
+
+    Raises
+    ------
+    ServerStartError
+        The folder or the file cannot be created privately.
+    """
+    try:
+        if log_path:
+            auth.makedirs_private(os.path.dirname(os.path.abspath(log_path)))
+            return log_path, auth.open_private(log_path, os.O_WRONLY | os.O_TRUNC)
+        folder = log_dir()
+        auth.makedirs_private(folder)
+        _check_private_folder(folder)
+        _prune_logs(port)
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        for attempt in range(20):
+            name = "server-{0}-{1}-{2}-{3:04d}.log".format(int(port), stamp, os.getpid(), random.randint(0, 9999))
+            path = os.path.join(folder, name)
+            try:
+                return path, auth.open_private(path, os.O_WRONLY | os.O_EXCL)
+            except OSError as error:
+                if error.errno != errno.EEXIST:
+                    raise
+        raise OSError(errno.EEXIST, "no free log file name", folder)
+    except (IOError, OSError) as error:
+        raise ServerStartError("cannot create the log file of a server on port {0}: {1}".format(port, error))
+
+
+def _check_private_folder(folder):
+    if not hasattr(os, "fchmod") or os.name == "nt":
+        return  # IronPython's os.stat reports 0666 whatever the mode: trust make_private there
+    info = os.lstat(folder)
+    import stat
+
+    if stat.S_ISLNK(info.st_mode) or not stat.S_ISDIR(info.st_mode):
+        raise OSError(errno.ELOOP, "not a folder (a symlink?)", folder)
+    if hasattr(os, "getuid") and info.st_uid != os.getuid():
+        raise OSError(errno.EPERM, "the folder belongs to another user", folder)
+    if info.st_mode & 0o077:
+        os.chmod(folder, 0o700)
 
 
 def server_command(python, host, port, auto_stop=None, extra=None):
     """Return the command line that runs this compas_cloud package's server with ``python``."""
     package = os.path.dirname(os.path.abspath(__file__))
     package = os.path.dirname(package)  # compas_cloud/client -> compas_cloud
-    code = _BOOTSTRAP.format(init=os.path.join(package, "__init__.py"), package=package)
+    code = _BOOTSTRAP.format(init=os.path.join(package, "__init__.py"), package=package, missing=MISSING_DEPENDENCIES)
     command = [python, "-c", code, "--host", host, "--port", str(port)]
     if auto_stop is not None:
         command += ["--auto-stop", str(auto_stop)]
@@ -192,6 +329,10 @@ class LaunchedServer(object):
 
     #: The token the server requires (set by :func:`launch`).
     token = None
+    #: The file sharing it with this user's other clients (None if it could not be written privately).
+    token_file = None
+    #: How it was launched (:class:`LaunchOptions`, set by :func:`launch`).
+    options = None
 
     def __init__(self, python, how_found, log_path, process):
         self.python = python
@@ -222,10 +363,33 @@ class LaunchedServer(object):
         )
 
 
-def _spawn(command, log_path):
-    log = open(log_path, "wb")
+#: Variables a host sets for its own Python, which must not reach the server's CPython.
+HOST_VARIABLES = ("PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "PYTHONEXECUTABLE", "IRONPYTHONPATH", "IRONPYTHONSTARTUP")
+
+
+def server_environment(environ=None, token=None):
+    """Return the environment of a launched server: ``environ`` (default ``os.environ``) without the host's Python settings.
+
+    ``PYTHONPATH``, ``PYTHONHOME`` (and IronPython's variables) are removed,
+    the user site is switched off (``PYTHONNOUSERSITE=1``), output is
+    unbuffered, and ``token`` (when given) is ``COMPAS_CLOUD_TOKEN``.
+    """
+    env = dict(os.environ if environ is None else environ)
+    for name in HOST_VARIABLES:
+        env.pop(name, None)
+    env["PYTHONNOUSERSITE"] = "1"
+    env["PYTHONUNBUFFERED"] = "1"
+    if token:
+        env[auth.TOKEN_ENV] = token
+    else:
+        env.pop(auth.TOKEN_ENV, None)
+    return env
+
+
+def _spawn(command, log_fd, env):
+    log = os.fdopen(log_fd, "wb")
     try:
-        kwargs = {"stdout": log, "stderr": subprocess.STDOUT, "close_fds": True}
+        kwargs = {"stdout": log, "stderr": subprocess.STDOUT, "close_fds": True, "env": env}
         with open(os.devnull, "rb") as devnull:
             kwargs["stdin"] = devnull
             if os.name == "nt":
@@ -235,10 +399,6 @@ def _spawn(command, log_path):
                 kwargs["start_new_session"] = True
             else:
                 kwargs["preexec_fn"] = os.setsid
-            env = dict(os.environ)
-            env["PYTHONUNBUFFERED"] = "1"
-            env.pop("PYTHONHOME", None)  # a host's PYTHONHOME (IronPython, Rhino) must not leak into CPython
-            kwargs["env"] = env
             return subprocess.Popen(command, **kwargs)
     finally:
         log.close()
@@ -246,7 +406,7 @@ def _spawn(command, log_path):
 
 def local_address(host):
     """Return the address to connect to for a server bound to ``host`` on this machine."""
-    return "127.0.0.1" if host in ("0.0.0.0", "localhost") else ("::1" if host == "::" else host)
+    return address.connect_host(host)
 
 
 def wait_until_closed(host, port, timeout=10.0):
@@ -270,18 +430,63 @@ def port_open(host, port, timeout=0.2):
 
 
 def prepare_token(port, token=None):
-    """Return ``(token, path)``: the token a server launched on ``port`` will require, and its 0600 file.
+    """Return ``(token, path)``: the token a server launched on ``port`` will require, and the file sharing it.
 
     ``token`` (when given) is written to the file; else the file's token is
-    reused, or a new one is created.
+    reused, or a new one is created. ``path`` is None when the file cannot be
+    written privately: the token is then known to this client only.
     """
     path = auth.launched_token_file(port)
-    if token:
-        if auth.read_token(path) != token:
-            auth.write_token(path, token)
+    try:
+        if token:
+            if auth.read_token(path) != token:
+                auth.write_token(path, token)
+            return token, path
+        token, _ = auth.load_or_create_token(path)
         return token, path
-    token, _ = auth.load_or_create_token(path)
-    return token, path
+    except (IOError, OSError):
+        try:
+            if os.path.lexists(path):
+                os.remove(path)  # never leave a token others could read
+        except OSError:
+            pass
+        return token or auth.new_token(), None
+
+
+class LaunchOptions(object):
+    """How a server was launched, so that it can be launched again the same way.
+
+    Parameters
+    ----------
+    host : str
+    port : int
+    python : str, optional
+    auto_stop : float, optional
+    timeout : float, optional
+    log_path : str, optional
+    extra_args : list of str, optional
+        More server options (``--allow``, ``--deny``, ``--workers``, ...).
+    token : str, optional
+    """
+
+    def __init__(self, host, port, python=None, auto_stop=10.0, timeout=60.0, log_path=None, extra_args=None, token=None):
+        self.host = host
+        self.port = int(port)
+        self.python = python
+        self.auto_stop = auto_stop
+        self.timeout = timeout
+        self.log_path = log_path
+        self.extra_args = list(extra_args or [])
+        self.token = token
+
+    def launch(self):
+        """Launch a server with these options (see :func:`launch`)."""
+        return launch(self.host, self.port, python=self.python, auto_stop=self.auto_stop, timeout=self.timeout,
+                      log_path=self.log_path, extra_args=self.extra_args, token=self.token)
+
+    def __repr__(self):
+        return "LaunchOptions(host={0!r}, port={1}, python={2!r}, auto_stop={3!r}, extra_args={4!r})".format(
+            self.host, self.port, self.python, self.auto_stop, self.extra_args)
 
 
 def launch(host, port, python=None, auto_stop=10.0, timeout=60.0, log_path=None, extra_args=None, token=None):
@@ -300,7 +505,9 @@ def launch(host, port, python=None, auto_stop=10.0, timeout=60.0, log_path=None,
     timeout : float, optional
         Seconds to wait for the server to listen.
     log_path : str, optional
-        Where its output goes (a file in the temp folder by default).
+        Where its output goes (a new file in :func:`log_dir` by default).
+    extra_args : list of str, optional
+        More server options (``--allow``, ``--deny``, ``--workers``, ...).
     token : str, optional
         The token the server requires (see :func:`prepare_token`); the
         returned object's ``token`` holds the one used.
@@ -308,31 +515,36 @@ def launch(host, port, python=None, auto_stop=10.0, timeout=60.0, log_path=None,
     Returns
     -------
     LaunchedServer
+        Its ``options`` (:class:`LaunchOptions`) launch it again the same way.
 
     Raises
     ------
     ServerStartError
-        The process exited or did not listen in time; the message names the
-        interpreter and shows the end of the log.
+        The interpreter lacks the server's dependencies (the message names it
+        and the command that installs them), the process exited or did not
+        listen in time (the message names the interpreter and shows the end of
+        the log), or the log could not be created.
     """
     path, how_found = find_python(python)
-    log_path = log_path or default_log_path(port)
-    try:
-        token, token_path = prepare_token(port, token)
-    except (IOError, OSError) as error:
-        raise ServerStartError("cannot write the token file for a server on port {0}: {1}".format(port, error))
-    command = server_command(path, host, port, auto_stop, ["--token-file", token_path] + list(extra_args or []))
+    token, token_path = prepare_token(port, token)
+    log_path, log_fd = create_log(port, log_path)
+    command = server_command(path, host, port, auto_stop, list(extra_args or []))
+    env = server_environment(token=token)
     try:
         if IPY:
+            os.close(log_fd)
             from compas_cloud.client import dotnet_process
 
-            process = dotnet_process.spawn(command, log_path)
+            process = dotnet_process.spawn(command, log_path, env)
         else:
-            process = _spawn(command, log_path)
-    except (OSError, IOError) as error:
+            process = _spawn(command, log_fd, env)
+    except (OSError, IOError, ValueError) as error:
         raise ServerStartError("cannot run {0} (chosen from {1}): {2}".format(path, how_found, error))
     server = LaunchedServer(path, how_found, log_path, process)
     server.token = token
+    server.token_file = token_path
+    server.options = LaunchOptions(host, port, python=python or path, auto_stop=auto_stop, timeout=timeout,
+                                   extra_args=extra_args, token=token)
     connect_host = local_address(host)
     deadline = time.time() + timeout
     while time.time() < deadline:
@@ -341,6 +553,13 @@ def launch(host, port, python=None, auto_stop=10.0, timeout=60.0, log_path=None,
         if not server.running():
             if port_open(connect_host, port):  # another client launched one at the same moment
                 return server
-            raise server.failure("it exited with code {0}".format(server.process.poll()))
+            code = server.process.poll()
+            if code == MISSING_DEPENDENCIES:
+                raise ServerStartError(
+                    "the compas_cloud server cannot run on {0} (chosen from {1}): that interpreter lacks the server's "
+                    "dependencies ({2}). Install them there with:\n    \"{0}\" -m pip install \"compas_cloud[server]\"\n"
+                    "or pick another interpreter (Proxy(python=...) or {3})".format(
+                        path, how_found, tail(log_path, 1).strip() or "websockets is missing", ENV_PYTHON))
+            raise server.failure("it exited with code {0}".format(code))
         time.sleep(0.05)
     raise server.failure("it did not listen at {0}:{1} within {2:g} s".format(host, port, timeout))

@@ -13,7 +13,7 @@ from compas_cloud.client.future import CallFuture
 from compas_cloud.client.transports import select_transport
 from compas_cloud.errors import AccessDenied, CloudError, CloudTimeout, ConnectionFailed, ProtocolMismatch
 from compas_cloud.protocol.arrays import ENCODING as ARRAYS_ENCODING
-from compas_cloud.protocol import PROTOCOL_VERSION, Reference, reference_id
+from compas_cloud.protocol import PROTOCOL_VERSION, Reference, address, reference_id
 
 
 #: The values of ``Proxy(arrays=...)``.
@@ -53,6 +53,29 @@ class RemoteFunction(object):
 
     def __repr__(self):
         return "<remote function {0}{1}>".format(self.name, " (cached)" if self.cache else "")
+
+
+def parse_url(url):
+    """Return ``(scheme, host, port)`` of ``ws://host:port`` or ``wss://host:port`` (IPv6 hosts in brackets).
+
+    Raises
+    ------
+    ValueError
+        Another scheme, or no host.
+    """
+    scheme, sep, rest = url.partition("://")
+    scheme = scheme.lower()
+    if not sep or scheme not in ("ws", "wss"):
+        raise ValueError("the server's url must start with ws:// or wss://, not {0!r}".format(url))
+    hostport = rest.split("/", 1)[0]
+    if hostport.startswith("["):
+        host, _, port = hostport[1:].partition("]")
+        port = port[1:]
+    else:
+        host, _, port = hostport.partition(":")
+    if not host:
+        raise ValueError("no host in the server's url {0!r}".format(url))
+    return scheme, host, int(port) if port else (443 if scheme == "wss" else 80)
 
 
 class Proxy(object):
@@ -97,6 +120,21 @@ class Proxy(object):
         variable ``COMPAS_CLOUD_TOKEN``, else the token of a server launched on
         this port by this user, else the default token file, else none. A
         server this proxy launches requires a token, which the proxy knows.
+    server_options : list of str, optional
+        More options for a server this proxy launches, as on the server's
+        command line (``["--allow", "numpy", "--workers", "4"]``); a
+        :meth:`restart` launches it with them again.
+    url : str, optional
+        The server's address as a URL, instead of ``host`` and ``port``:
+        ``ws://host:port`` or ``wss://host:port`` (TLS; see docs/deploy.md).
+        A ``wss://`` server is never launched.
+    cafile : str, optional
+        For ``wss://``: a PEM file of the certificate authorities to trust
+        instead of the system's (a team's own CA). websocket-client transport only:
+        the .NET transport uses the system's trust store.
+    verify : bool, optional
+        For ``wss://``: False accepts any certificate (tests only: anyone on
+        the network could read and change the traffic).
 
     Examples
     --------
@@ -108,8 +146,8 @@ class Proxy(object):
 
     def __init__(
         self,
-        host="127.0.0.1",
-        port=9009,
+        host=address.DEFAULT_HOST,
+        port=address.DEFAULT_PORT,
         python=None,
         autolaunch=True,
         transport=None,
@@ -122,9 +160,18 @@ class Proxy(object):
         progress=True,
         output=False,
         arrays="lists",
+        server_options=None,
+        url=None,
+        cafile=None,
+        verify=True,
     ):
+        self.scheme = "ws"
+        if url is not None:
+            self.scheme, host, port = parse_url(url)
         self.host = host
         self.port = int(port)
+        self.cafile = cafile
+        self.verify = verify
         self.python = python
         self.autolaunch = autolaunch
         self.timeout = timeout
@@ -143,6 +190,7 @@ class Proxy(object):
             # text frames. Keep to JSON there until that path is built on bytearray and tested on IronPython.
             arrays = "json"
         self.arrays = arrays
+        self.server_options = list(server_options or [])
         self.launched = None
         self.server_info = None
         self._connection = None
@@ -154,13 +202,16 @@ class Proxy(object):
     @property
     def url(self):
         """str: The server's websocket address."""
-        host = "[{0}]".format(self.host) if ":" in self.host else self.host
-        return "ws://{0}:{1}".format(host, self.port)
+        return address.make_url(self.host, self.port, secure=self.scheme == "wss")
+
+    @property
+    def dashboard_url(self):
+        """str: The server's dashboard in a browser (``http://host:port/``, ``https://`` for ``wss://``)."""
+        return "{0}://{1}/".format("https" if self.scheme == "wss" else "http", address.format_hostport(self.host, self.port))
 
     @property
     def address(self):
-        host = "[{0}]".format(self.host) if ":" in self.host else self.host
-        return "{0}:{1}".format(host, self.port)
+        return address.format_hostport(self.host, self.port)
 
     def _say(self, text):
         if self.verbose:
@@ -169,7 +220,8 @@ class Proxy(object):
 
     def _connect(self):
         transport = self.transport_class()
-        transport.connect(self.url, self.connect_timeout, headers=auth.auth_headers(self._token()))
+        tls = {"cafile": self.cafile, "verify": self.verify} if self.scheme == "wss" else None
+        transport.connect(self.url, self.connect_timeout, headers=auth.auth_headers(self._token()), tls=tls)
         connection = Connection(transport)
         client = {"name": "compas_cloud", "version": __version__, "python": describe_runtime(), "transport": transport.name}
         if self.arrays != "json":
@@ -211,11 +263,11 @@ class Proxy(object):
         except AccessDenied:
             raise  # a server is there and refused us (token, origin): launching another cannot help
         except ConnectionFailed:
-            if not (self.autolaunch and launcher.is_local(self.host)):
+            if not (self.autolaunch and self.scheme == "ws" and launcher.is_local(self.host)):
                 raise
             self.launched = launcher.launch(
                 self.host, self.port, python=self.python, auto_stop=self.auto_stop, timeout=self.launch_timeout,
-                token=self.token,
+                token=self.token, extra_args=self.server_options,
             )
             self._connect()
             self._say("Started a new server at {0} (log: {1})".format(self.address, self.launched.log_path))
@@ -399,11 +451,27 @@ class Proxy(object):
                 self.launched.wait(30.0)
 
     def restart(self):
-        """Stop the server and start a new local one; every stored reference is lost."""
+        """Stop the server this proxy launched and launch it again with the same options; every stored reference is lost.
+
+        The new server gets the interpreter, token, auto-stop and server
+        options (allow/deny lists, workers, ...) the first one had.
+
+        Raises
+        ------
+        CloudError
+            The server was not launched by this proxy (it was running already,
+            or it is on another machine): it is left running, untouched.
+        """
         if not launcher.is_local(self.host):
             raise CloudError("cannot restart the server at {0}: it is not on this machine".format(self.address))
+        if self.launched is None or getattr(self.launched, "options", None) is None:
+            raise CloudError(
+                "cannot restart the server at {0}: this proxy did not launch it (it was already running when the proxy "
+                "connected), so it does not know how it was started. Restart it where it was started, or stop it "
+                "(shutdown) and connect again to launch one".format(self.address)
+            )
         with self._lock:
-            python = self.python or (self.launched.python if self.launched is not None else None)
+            options = self.launched.options
             if self._connection is not None:
                 try:
                     self.shutdown()
@@ -414,10 +482,7 @@ class Proxy(object):
                     "cannot restart the server at {0}: something still listens there 30 s after the "
                     "shutdown request (a server this client may not stop?)".format(self.address)
                 )
-            self.launched = launcher.launch(
-                self.host, self.port, python=python, auto_stop=self.auto_stop, timeout=self.launch_timeout,
-                token=self.token,
-            )
+            self.launched = options.launch()
             self._connect()
             self._say("Restarted the server at {0}".format(self.address))
 

@@ -10,8 +10,8 @@ from __future__ import absolute_import
 import sys
 
 from compas_cloud._compat import string_types
-from compas_cloud.errors import CloudError, ConnectionClosed, ConnectionFailed, ReferenceNotFound, ServerSideError
-from compas_cloud.ghpython.conversions import arguments_from_input, keywords_from_input, to_output, to_wire
+from compas_cloud.errors import AccessDenied, CloudError, ConnectionClosed, ConnectionFailed, ReferenceNotFound, ServerSideError
+from compas_cloud.ghpython.conversions import arguments_from_input, is_dotnet_dictionary, keywords_from_input, to_output, to_wire
 from compas_cloud.ghpython.fingerprint import fingerprint
 from compas_cloud.ghpython.host import ERROR, REMARK, WARNING, add_message
 from compas_cloud.ghpython.memory import component_memory, send_once
@@ -59,22 +59,44 @@ def format_mapping(mapping, indent=""):
 # -- Cloud_Proxy ---------------------------------------------------------------------
 
 
-def run_proxy(component, host=None, port=None, python=None, autolaunch=True, run=True):
-    """Connect the document to a server, launching one when none answers; return ``(proxy, status)``."""
+def describe_refusal(error, proxy_address=None):
+    """Return what a designer should do about a refused handshake (:class:`AccessDenied`)."""
+    status = getattr(error, "status", None)
+    if status == 401:
+        from compas_cloud.auth import default_token_file
+
+        return ("the server requires a token: connect its token (text) to the Cloud Proxy component's 'token' "
+                "input, or save it in {0}".format(default_token_file()))
+    if status == 403:
+        return "the server refused this client (origin not allowed): {0}".format(error)
+    return describe_error(error)
+
+
+def run_proxy(component, host=None, port=None, python=None, autolaunch=True, run=True, token=None):
+    """Connect the document to a server, launching one when none answers; return ``(proxy, status)``.
+
+    ``token`` is the server's token; empty means the per-user token files
+    (see :func:`compas_cloud.auth.find_client_token`).
+    """
     if run is False:
         closed = close_document_proxy(component)
         add_message(component, REMARK, "disconnected" if closed else "not connected (run is False)")
         return None, "disconnected"
     try:
-        proxy = document_proxy(component, host, port, python, True if autolaunch is None else autolaunch)
+        proxy = document_proxy(component, host, port, python, True if autolaunch is None else autolaunch, token or None)
         if not proxy.check():
             proxy.reconnect()
+    except AccessDenied as error:
+        message = describe_refusal(error)
+        add_message(component, ERROR, message)
+        return None, message
     except CloudError as error:
         report(component, error)
         return None, describe_error(error)
     info = proxy.server_info or {}
     how = "started here" if proxy.launched is not None else "existing server"
-    status = "connected to {0} (compas_cloud {1}, {2})".format(proxy.address, info.get("version", "?"), how)
+    version = info.get("compas_cloud") or info.get("version") or "?"
+    status = "connected to {0} (compas_cloud {1}, {2})".format(proxy.address, version, how)
     return proxy, status
 
 
@@ -95,8 +117,9 @@ def run_call(component, proxy=None, function=None, args=None, kwargs=None, keep=
         return None
     try:
         proxy = _proxy_for(component, proxy)
-        arguments = [to_wire(value) for value in arguments_from_input(args)]
-        keywords = dict((name, to_wire(value)) for name, value in keywords_from_input(kwargs).items())
+        arguments = [to_wire(value, "input 'args'") for value in arguments_from_input(args)]
+        keywords = dict((name, to_wire(value, "input 'kwargs' ({0})".format(name)))
+                        for name, value in keywords_from_input(kwargs).items())
     except (CloudError, ValueError) as error:
         report(component, error)
         return None
@@ -173,7 +196,7 @@ def _single_or_list(values):
     # A list-access input is a Python list in tests and a .NET List[object] in Grasshopper.
     if values is None:
         return None
-    if isinstance(values, (dict,) + string_types) or not hasattr(values, "__iter__"):
+    if isinstance(values, (dict,) + string_types) or not hasattr(values, "__iter__") or is_dotnet_dictionary(values):
         values = [values]
     else:
         values = list(values)
@@ -190,7 +213,7 @@ def run_cache(component, proxy=None, data=None):
         proxy = _proxy_for(component, proxy)
         memory = component_memory(component)
         memory.bind(proxy.connection)
-        wire = to_wire(value)
+        wire = to_wire(value, "input 'data'")
         key = fingerprint(wire)
         if memory.has_result(key):
             return memory.result
@@ -269,11 +292,16 @@ def run_server(component, proxy=None, restart=False, shutdown=False):
             add_message(component, WARNING, "the server at {0} was shut down".format(address))
             return False, None, "shut down"
         if restart:
-            proxy.restart()
-            add_message(component, REMARK, "the server at {0} was restarted".format(proxy.address))
+            try:
+                proxy.restart()
+            except CloudError as error:  # refused (a server it did not launch) or failed: show why, then the state
+                report(component, error)
+            else:
+                add_message(component, REMARK, "the server at {0} was restarted".format(proxy.address))
         ok = proxy.check()
         version = format_mapping(proxy.version())
-        status = format_mapping(proxy.status())
+        status = "dashboard: {0}\n{1}".format(proxy.dashboard_url, format_mapping(proxy.status()))
+        add_message(component, REMARK, "dashboard: {0}".format(proxy.dashboard_url))
     except CloudError as error:
         report(component, error)
         return False, None, describe_error(error)

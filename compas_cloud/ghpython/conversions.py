@@ -3,7 +3,11 @@
 Inputs: Rhino points, vectors, planes, lines, polylines, transforms and meshes
 become COMPAS objects when ``compas_rhino`` is importable (inside Rhino), and
 plain lists/dicts otherwise (``[x, y, z]``, ``{"vertices": ..., "faces": ...}``).
-.NET lists become Python lists. Everything else passes unchanged.
+.NET lists become Python lists, .NET dictionaries (``IDictionary``) dicts,
+``Guid`` its text and ``DateTime`` (or Python's) ISO 8601 text. COMPAS objects
+pass unchanged. Anything else (a Brep, a curve, any .NET object without a
+conversion) is an :class:`~compas_cloud.errors.UnsupportedInput` naming the
+input, its type and what is supported.
 
 Outputs: COMPAS geometry coming back from the server becomes Rhino geometry
 when ``compas_rhino`` is importable; nested lists become a Grasshopper data
@@ -14,10 +18,15 @@ nor compas until it meets one of their objects.
 """
 from __future__ import absolute_import
 
-from compas_cloud._compat import string_types
+from compas_cloud._compat import integer_types, string_types
+from compas_cloud.errors import UnsupportedInput
 from compas_cloud.protocol.reference import Reference, is_reference
 
-_SCALARS = (bool, int, float, type(None)) + string_types
+#: What an input may hold, for the error message of an unsupported one.
+SUPPORTED = ("numbers, text, booleans, lists, dicts (also .NET lists and dictionaries), references, COMPAS "
+             "objects, Guid, DateTime, and Rhino points, vectors, planes, lines, polylines, meshes and transforms")
+
+_SCALARS = (bool, float, type(None)) + integer_types + string_types
 
 # Rhino class name -> compas_rhino.conversions function that turns it into COMPAS.
 _TO_COMPAS = {
@@ -85,27 +94,62 @@ def _plain_rhino(value, name):
     return None
 
 
-def to_wire(value):
+def type_name(value):
+    """Return the full name of ``value``'s type: the .NET one (``Rhino.Geometry.Brep``) when it has one."""
+    try:
+        return str(value.GetType().FullName)
+    except Exception:
+        cls = type(value)
+        module = getattr(cls, "__module__", None)
+        return cls.__name__ if module in (None, "builtins", "__builtin__") else "{0}.{1}".format(module, cls.__name__)
+
+
+def is_dotnet_dictionary(value):
+    """Return True for a .NET ``IDictionary`` (recognised by its members)."""
+    return hasattr(value, "Keys") and hasattr(value, "ContainsKey") and hasattr(value, "Count")
+
+
+def _is_compas_data(value):
+    return hasattr(value, "__data__") or hasattr(value, "__jsondump__") or hasattr(value, "to_data")
+
+
+def to_wire(value, where="input"):
     """Return ``value`` in a form the server can receive.
 
     Parameters
     ----------
     value : object
-        A Grasshopper input: numbers, text, lists, dicts, Rhino geometry, .NET lists.
+        A Grasshopper input: numbers, text, lists, dicts, Rhino geometry, .NET
+        lists and dictionaries, ``Guid``, ``DateTime``, COMPAS objects.
+    where : str, optional
+        The input it came from, for the error message (``"input 'args'"``).
 
     Returns
     -------
     object
+
+    Raises
+    ------
+    UnsupportedInput
+        ``value`` (or something inside it) cannot be sent.
     """
     if isinstance(value, _SCALARS):
         return value
     if is_reference(value):
         return Reference(value["cached"])
     if isinstance(value, dict):
-        return dict((key, to_wire(item)) for key, item in value.items())
+        return dict((key, to_wire(item, where)) for key, item in value.items())
     if isinstance(value, (list, tuple)):
-        return [to_wire(item) for item in value]
+        return [to_wire(item, where) for item in value]
     name = type(value).__name__
+    if name == "Guid":
+        return str(value)
+    if name == "DateTime":
+        if hasattr(value, "isoformat"):
+            return value.isoformat()
+        return str(value.ToString("o"))
+    if name in ("date", "datetime") and hasattr(value, "isoformat"):
+        return value.isoformat()
     if name in _TO_COMPAS:
         conversions = _rhino_conversions()
         if conversions is not None:
@@ -116,9 +160,22 @@ def to_wire(value):
     plain = _plain_rhino(value, name)
     if plain is not None:
         return plain
-    if hasattr(value, "GetEnumerator") and not hasattr(value, "__jsondump__"):
-        return [to_wire(item) for item in value]
-    return value
+    if _is_compas_data(value) or hasattr(value, "tolist"):  # COMPAS objects and numpy values: the codec knows them
+        return value
+    if is_dotnet_dictionary(value):
+        return dict((_key(key, where), to_wire(value[key], where)) for key in value.Keys)
+    if hasattr(value, "GetEnumerator"):
+        return [to_wire(item, where) for item in value]
+    raise UnsupportedInput(
+        "{0} holds a {1} ({2}), which cannot be sent to the server. Supported: {3}".format(
+            where, name, type_name(value), SUPPORTED))
+
+
+def _key(key, where):
+    key = to_wire(key, where)
+    if not isinstance(key, string_types):
+        key = str(key)
+    return key
 
 
 def from_wire(value):

@@ -2,16 +2,17 @@
 from __future__ import absolute_import
 
 from compas_cloud.errors import CloudError
+from compas_cloud.protocol import address
 from compas_cloud.ghpython.host import document_key, sticky
 
 _KEY = "compas_cloud.ghpython.proxy:{0}"
 
-DEFAULT_HOST = "127.0.0.1"
-DEFAULT_PORT = 9009
+DEFAULT_HOST = address.DEFAULT_HOST
+DEFAULT_PORT = address.DEFAULT_PORT
 
 
-def _settings(host, port, python, autolaunch):
-    return (host or DEFAULT_HOST, int(port or DEFAULT_PORT), python or None, bool(autolaunch))
+def _settings(host, port, python, autolaunch, token=None):
+    return (host or DEFAULT_HOST, int(port or DEFAULT_PORT), python or None, bool(autolaunch), token or None)
 
 
 def is_open(proxy):
@@ -35,7 +36,7 @@ def ensure_open(proxy):
     return proxy
 
 
-def document_proxy(component, host=None, port=None, python=None, autolaunch=True):
+def document_proxy(component, host=None, port=None, python=None, autolaunch=True, token=None):
     """Return the proxy of ``component``'s document for these settings, creating or replacing it.
 
     A document keeps one proxy. Asking with the settings it was made with
@@ -51,7 +52,7 @@ def document_proxy(component, host=None, port=None, python=None, autolaunch=True
 
     store = sticky()
     key = _KEY.format(document_key(component))
-    settings = _settings(host, port, python, autolaunch)
+    settings = _settings(host, port, python, autolaunch, token)
     entry = store.get(key)
     if entry is not None:
         old_settings, proxy = entry
@@ -59,8 +60,8 @@ def document_proxy(component, host=None, port=None, python=None, autolaunch=True
             return ensure_open(proxy)
         del store[key]
         proxy.close()
-    host, port, python, autolaunch = settings
-    proxy = Proxy(host=host, port=port, python=python, autolaunch=autolaunch, verbose=False)
+    host, port, python, autolaunch, token = settings
+    proxy = Proxy(host=host, port=port, python=python, autolaunch=autolaunch, verbose=False, token=token)
     store[key] = (settings, proxy)
     return proxy
 

@@ -14,6 +14,7 @@ import os
 import sys
 
 from compas_cloud.errors import CloudError
+from compas_cloud.protocol import address
 from compas_cloud.ghpython.host import sticky
 from compas_cloud.ghpython.proxies import ensure_open
 
@@ -31,8 +32,8 @@ def _say(text):
 def settings():
     """Return ``{"host", "port", "python"}`` the commands use."""
     found = {
-        "host": os.environ.get("COMPAS_CLOUD_HOST", "127.0.0.1"),
-        "port": int(os.environ.get("COMPAS_CLOUD_PORT", "9009")),
+        "host": os.environ.get("COMPAS_CLOUD_HOST", address.DEFAULT_HOST),
+        "port": int(os.environ.get("COMPAS_CLOUD_PORT", address.DEFAULT_PORT)),
         "python": None,
     }
     found.update(sticky().get(_SETTINGS) or {})
@@ -125,6 +126,7 @@ def status():
         sticky().pop(_PROXY, None)
         return _failed("asking the server for its status", error)
     _say("compas_cloud server at {0}".format(found.get("address", proxy.address)))
+    _say("  dashboard: {0}".format(proxy.dashboard_url))
     _say("  version: {0}".format(found.get("version")))
     _say("  pid: {0}".format(found.get("pid")))
     _say("  connected clients: {0}".format(found.get("clients")))
@@ -134,7 +136,7 @@ def status():
 
 
 def log_path():
-    """Return the log file of the server: the one this Rhino launched, else the default one for the port."""
+    """Return the log file of the server: the one this Rhino launched, else the newest one for the port (or None)."""
     from compas_cloud.client import launcher
 
     proxy = sticky().get(_PROXY)
@@ -148,8 +150,9 @@ def show_log(open_viewer=True):
     from compas_cloud.client import launcher
 
     path = log_path()
-    if not os.path.isfile(path):
-        _say("compas_cloud: no server log at {0} (the server was not started from this machine's Rhino)".format(path))
+    if not path or not os.path.isfile(path):
+        _say("compas_cloud: no server log {0}(the server was not started from this machine's Rhino)".format(
+            "at {0} ".format(path) if path else "for port {0} in {1} ".format(settings()["port"], launcher.log_dir())))
         return FAILURE
     _say("compas_cloud server log: {0}".format(path))
     _say(launcher.tail(path, 20))

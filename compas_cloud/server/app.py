@@ -2,20 +2,24 @@
 import asyncio
 import concurrent.futures
 import functools
+import itertools
 import logging
 import os
 import signal
+import ssl
 import sys
 import threading
 import time
 
 from websockets.asyncio.server import serve
 
-from compas_cloud.protocol import dumps
+from compas_cloud.protocol import address, dumps
 from compas_cloud.protocol.messages import event
 from compas_cloud.server.batch import BatchService
 from compas_cloud.server.config import ServerConfig
 from compas_cloud.server.functions import FunctionRegistry
+from compas_cloud.server.http import HttpRoutes
+from compas_cloud.server.metrics import Monitor
 from compas_cloud.server.security import AccessPolicy, is_loopback
 from compas_cloud.server.session import Session
 from compas_cloud.server.store import _sizeof
@@ -29,9 +33,7 @@ _FIRST_CLIENT_WAIT = 30.0
 
 def format_address(host, port):
     """Return ``host:port``, with IPv6 hosts in brackets."""
-    if ":" in host:
-        return "[{0}]:{1}".format(host, port)
-    return "{0}:{1}".format(host, port)
+    return address.format_hostport(host, port)
 
 
 class Server:
@@ -65,6 +67,9 @@ class Server:
         self._running_lock = threading.Lock()
         self._stop = None
         self._auto_stop_timer = None
+        self.monitor = Monitor()
+        self.http = HttpRoutes(self)
+        self._session_ids = itertools.count(1)
 
     # -- used by sessions ---------------------------------------------------------
 
@@ -90,6 +95,119 @@ class Server:
 
     def versions(self):
         return versions()
+
+    def uptime(self):
+        return time.time() - self.started
+
+    def snapshot(self):
+        """Return the figures ``/metrics`` writes (taken on the event loop, no awaiting)."""
+        config = self.config
+        counts = {}
+        running_batches = list(self.batches._running.values())
+        for batch in running_batches:
+            for state, count in batch.counts.items():
+                counts[state] = counts.get(state, 0) + count
+        snapshot = {
+            "monitor": self.monitor,
+            "stopping": self.stopping,
+            "uptime": self.uptime(),
+            "messages": self.messages,
+            "connections": len(self.sessions),
+            "refused_handshakes": self.policy.refused,
+            "references": sum(len(session.store) for session in self.sessions),
+            "stored_bytes": self.stored_bytes,
+            "max_total_memory": config.max_total_memory,
+            "max_connection_memory": config.max_connection_memory,
+            "batches_running": len(running_batches),
+            "batch_tasks": counts,
+        }
+        cache = getattr(self, "result_cache", None)  # the result cache, where the server has one
+        describe = getattr(cache, "describe", None) or getattr(cache, "stats", None)
+        if callable(describe):
+            snapshot["result_cache"] = describe()
+        return snapshot
+
+    def session_by_id(self, value):
+        """Return the connection the dashboard calls ``value`` (None if it has gone)."""
+        for session in list(self.sessions):
+            if str(getattr(session, "dashboard_id", "")) == str(value):
+                return session
+        return None
+
+    def free_session_references(self, session):
+        """Free every reference ``session`` holds (the dashboard's "free" action); return how many."""
+        freed_bytes = session.store.stored_bytes
+        self.stored_bytes -= freed_bytes
+        return session.store.clear()
+
+    def dashboard_state(self):
+        """Return what the dashboard shows: clients, calls, references, batches, versions and options."""
+        config = self.config
+        now = time.time()
+        clients = []
+        for session in sorted(self.sessions, key=lambda s: getattr(s, "dashboard_id", 0)):
+            client = session.client if isinstance(session.client, dict) else {}
+            clients.append({
+                "connection": getattr(session, "dashboard_id", None),
+                "address": session.peer,
+                "connected": getattr(session, "connected", None),
+                "runtime": client.get("python"),
+                "client": client.get("name"),
+                "client_version": client.get("version"),
+                "transport": client.get("transport"),
+                "references": len(session.store),
+                "stored_bytes": session.store.stored_bytes,
+                "calls": session.calls,
+                "messages": session.messages,
+            })
+        batches = []
+        for batch in list(self.batches._running.values()):
+            info = batch.status()
+            info["connection"] = getattr(batch.session, "dashboard_id", None)
+            batches.append(info)
+        monitor = self.monitor
+        state = {
+            "now": now,
+            "server": {
+                "address": self.address,
+                "pid": os.getpid(),
+                "uptime": now - self.started,
+                "stopping": self.stopping,
+                "versions": versions(),
+                "options": {
+                    "host": config.host, "workers": config.workers, "tls": config.tls,
+                    "token_required": config.token is not None,
+                    "allowed_origins": sorted(self.policy.origins), "allow": list(config.allow),
+                    "deny": list(config.deny), "auto_stop": config.auto_stop,
+                    "shutdown_grace": config.shutdown_grace, "max_message_size": config.max_message_size,
+                    "max_calls_per_connection": config.max_calls_per_connection,
+                    "executor": self.batches.describe(),
+                },
+            },
+            "limits": {"connection_memory": config.max_connection_memory, "total_memory": config.max_total_memory},
+            "totals": {
+                "calls": dict(monitor.outcomes), "bytes_in": monitor.bytes_in, "bytes_out": monitor.bytes_out,
+                "references": sum(item["references"] for item in clients), "stored_bytes": self.stored_bytes,
+                "refused_handshakes": self.policy.refused,
+            },
+            "clients": clients,
+            "running": monitor.running_calls(),
+            "recent": list(monitor.recent)[::-1],
+            "batches": batches,
+        }
+        snapshot = self.snapshot()
+        if "result_cache" in snapshot:
+            state["result_cache"] = snapshot["result_cache"]
+        return state
+
+    def dashboard_url(self):
+        """Return the dashboard's address (``http://host:port/``), once the server listens."""
+        if self.address is None:
+            return None
+        host, _, port = self.address.rpartition(":")
+        if host in ("0.0.0.0", "[::]"):
+            host = "127.0.0.1"
+        return "{0}://{1}:{2}/".format("https" if self.config.tls else "http", host, port)
 
     async def status(self, session):
         values = [value for s in self.sessions for value in s.store._values.values()]
@@ -130,6 +248,9 @@ class Server:
 
     async def _handler(self, websocket):
         session = Session(self, websocket)
+        session.dashboard_id = next(self._session_ids)
+        session.connected = time.time()
+        self.monitor.connections_total += 1
         self.sessions.add(session)
         self._cancel_auto_stop()
         log.info("client connected from %s (%d connected)", session.peer, len(self.sessions))
@@ -182,13 +303,17 @@ class Server:
             compression=None,
             max_queue=64,
             close_timeout=3,
-            process_request=self.policy.process_request,
+            process_request=self.http.process_request,
             select_subprotocol=self.policy.select_subprotocol,
+            ssl=self._ssl_context(),
         )
         port = server.sockets[0].getsockname()[1]
         self.address = format_address(config.host, port)
         self._say("Listenning at {0}".format(self.address))
+        self._say("dashboard: {0}".format(self.dashboard_url()))
         self._report_policy()
+        if config.open_browser:
+            self._open_dashboard()
         self._install_signal_handlers()
         self._arm_auto_stop(max(config.auto_stop or 0, _FIRST_CLIENT_WAIT))
         try:
@@ -196,10 +321,29 @@ class Server:
         finally:
             await self._shutdown(server)
 
+    def _ssl_context(self):
+        config = self.config
+        if not config.tls:
+            return None
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.minimum_version = ssl.TLSVersion.TLSv1_2
+        context.load_cert_chain(config.certfile, config.keyfile)
+        return context
+
+    def _open_dashboard(self):
+        import webbrowser
+
+        url = self.dashboard_url()
+        # webbrowser may block while it starts a browser: not on the event loop.
+        thread = threading.Thread(target=webbrowser.open, args=(url,), name="compas_cloud-open", daemon=True)
+        thread.start()
+
     def _report_policy(self):
         config = self.config
         if config.token is not None:
             self._say("token required: yes (from {0})".format(config.token_source))
+        if config.tls:
+            self._say("TLS: yes (wss://, certificate {0})".format(config.certfile))
         else:
             self._say(
                 "token required: no (loopback only: any program of any user on this machine can connect; "

@@ -74,6 +74,11 @@ def build_parser():
                          help="a Dask scheduler file, instead of --scheduler")
     batches.add_argument("--offload", action="append", default=[], metavar="NAME",
                          help="run calls to this function (or module) on the executor; repeatable")
+    tls = parser.add_argument_group("TLS and the dashboard (see docs/deploy.md)")
+    tls.add_argument("--certfile", default=None, metavar="PATH",
+                     help="PEM certificate (chain) to serve wss:// and https:// (needs --keyfile unless the key is in it)")
+    tls.add_argument("--keyfile", default=None, metavar="PATH", help="PEM private key of --certfile")
+    tls.add_argument("--open", action="store_true", help="open the dashboard in the default browser once listening")
     parser.add_argument("--quiet", action="store_true", help="log warnings only")
     parser.add_argument("--version", action="version", version="compas_cloud " + __version__)
     return parser
@@ -97,6 +102,11 @@ def config_from_args(args):
     """
     if args.executor == "dask" and not (args.scheduler or args.scheduler_file):
         raise StartRefused("--executor dask needs the scheduler's address (--scheduler tcp://host:8786) or --scheduler-file")
+    if args.keyfile and not args.certfile:
+        raise StartRefused("--keyfile needs --certfile (the certificate it belongs to)")
+    for option, path in (("--certfile", args.certfile), ("--keyfile", args.keyfile)):
+        if path and not os.path.isfile(path):
+            raise StartRefused("{0} {1}: no such file".format(option, path))
     token, source = resolve_token(args.token, args.token_file)
     if token is None and not is_loopback(args.host):
         raise StartRefused(
@@ -127,6 +137,9 @@ def config_from_args(args):
         scheduler=args.scheduler,
         scheduler_file=args.scheduler_file,
         offload=args.offload,
+        certfile=args.certfile,
+        keyfile=args.keyfile,
+        open_browser=args.open,
     )
 
 
@@ -148,7 +161,7 @@ def main(argv=None):
         asyncio.run(server.serve())
     except KeyboardInterrupt:  # Windows, where asyncio has no signal handlers
         print("compas_cloud server stopped")
-    except OSError as error:
+    except OSError as error:  # ssl.SSLError (a bad certificate or key) is one too
         print("compas_cloud server could not start: {0}".format(error), file=sys.stderr)
         return 1
     if server.busy_workers():

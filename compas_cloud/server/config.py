@@ -1,4 +1,5 @@
 """Server settings, with the defaults the command line shows."""
+from compas_cloud.protocol import address
 
 
 class ServerConfig:
@@ -48,12 +49,16 @@ class ServerConfig:
         The Dask scheduler's address (``tcp://host:8786``) or scheduler file.
     offload : list of str
         Functions (dotted names, or module prefixes) whose calls always run on the executor.
+    certfile, keyfile : str or None
+        A PEM certificate (chain) and its private key: serve ``wss://`` and ``https://``.
+    open_browser : bool
+        Open the dashboard in the default browser once the server listens.
     """
 
     def __init__(
         self,
-        host="127.0.0.1",
-        port=9009,
+        host=address.DEFAULT_HOST,
+        port=address.DEFAULT_PORT,
         workers=8,
         max_message_size=256 * 1024 * 1024,
         ping_interval=20.0,
@@ -74,6 +79,9 @@ class ServerConfig:
         scheduler=None,
         scheduler_file=None,
         offload=(),
+        certfile=None,
+        keyfile=None,
+        open_browser=False,
     ):
         self.host = host
         self.port = port
@@ -97,3 +105,11 @@ class ServerConfig:
         self.scheduler = scheduler
         self.scheduler_file = scheduler_file
         self.offload = list(offload)
+        self.certfile = certfile
+        self.keyfile = keyfile
+        self.open_browser = open_browser
+
+    @property
+    def tls(self):
+        """bool: The server speaks TLS (``wss://``)."""
+        return bool(self.certfile)

@@ -46,6 +46,8 @@ def report(done, total=None, message=None):
     if context is None:
         return False
     context.check()
+    # The dashboard shows the last report, whether the client asked for progress or not.
+    context.session.server.monitor.progress(context.session, context.id, done, total, message)
     if not context.progress:
         return False
     return context.emit("progress", done=done, total=total, message=None if message is None else str(message))

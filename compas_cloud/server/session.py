@@ -95,6 +95,7 @@ class Session:
         async for message in self.websocket:
             self.messages += 1
             self.server.messages += 1
+            self.server.monitor.received(message)
             await self._receive(message)
 
     async def close(self):
@@ -186,11 +187,23 @@ class Session:
                 task.add_done_callback(lambda done: self._call_done(rid, done))
 
     async def _serve(self, request, decoded):
+        watched = self.server.monitor.call_started(self, request) if request.op == "call" else None
+        try:
+            await self._answer(request, decoded, watched)
+        finally:
+            if watched is not None:
+                self.server.monitor.call_ended(watched)
+
+    async def _answer(self, request, decoded, watched):
         try:
             if self.server.stopping and request.op != "ping":
                 raise ServerShuttingDown("the server is shutting down and takes no new requests")
             text = await self._handle(request, decoded)
+            if watched is not None:
+                watched.outcome = "ok"
         except asyncio.CancelledError:
+            if watched is not None:
+                watched.outcome = "cancelled"
             if request.plain or request.id not in self._cancelled:
                 raise  # the connection is closing: nobody to answer
             self._cancelled.discard(request.id)
@@ -202,6 +215,8 @@ class Session:
         except Exception as error:
             if not isinstance(error, ServerSideError):
                 log.exception("internal error while handling %r", request)
+            if watched is not None:
+                watched.outcome = "cancelled" if isinstance(error, CallCancelled) else "error"
             text = self._encode_error(request.id, request.plain, error)
         await self._send(text)
 
@@ -267,6 +282,8 @@ class Session:
             await self.websocket.send(text)
         except websockets.ConnectionClosed:
             pass  # the client left; nothing to tell it
+        else:
+            self.server.monitor.sent(text)
 
     # -- encoding ---------------------------------------------------------------
 

@@ -58,7 +58,7 @@ def test_interpreter_without_server_dependencies_is_named_in_the_error():
         message = str(info.value)
         assert bare in message
         assert "websockets" in message
-        assert "pip install compas_cloud" in message
+        assert '"{0}" -m pip install "compas_cloud[server]"'.format(bare) in message
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 

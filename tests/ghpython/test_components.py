@@ -4,7 +4,7 @@ from __future__ import absolute_import
 import time
 
 from gh_harness import DataTree, connection_counters
-from helpers import ServerProcess, server_python
+from helpers import ServerProcess, free_port, server_python
 
 from compas_cloud import Reference
 
@@ -251,19 +251,37 @@ def test_server_goes_away_and_comes_back(gh, own_server):
         comeback.stop()
 
 
-def test_server_component_checks_restarts_and_shuts_down(gh, own_server):
+def test_server_component_refuses_to_restart_a_server_it_did_not_launch(gh, own_server):
     connect = gh.load("Cloud_Proxy")
     control = gh.load("Cloud_Server", connect.document)
     proxy = connect.solve(host="127.0.0.1", port=own_server.port, python=server_python(), autolaunch=False)["proxy"]
+    refused = control.solve(proxy=proxy, restart=True)
+    assert "did not launch it" in control.messages("Error")[0]
+    assert refused["ok"] is True  # untouched, still serving
+    assert own_server.process.poll() is None
+    assert "pid: {0}".format(own_server.pid) in refused["status"]
+    gh.close_proxies()
+
+
+def test_server_component_checks_restarts_and_shuts_down(gh, tmpdir, monkeypatch):
+    monkeypatch.setenv("COMPAS_CLOUD_CONFIG_DIR", str(tmpdir.join("config")))
+    port = free_port()
+    connect = gh.load("Cloud_Proxy")
+    control = gh.load("Cloud_Server", connect.document)
+    proxy = connect.solve(host="127.0.0.1", port=port, python=server_python(), autolaunch=True)["proxy"]
+    first = proxy.launched
+    assert first is not None, connect.messages()
     outputs = control.solve(proxy=proxy)
     assert outputs["ok"] is True
     assert "compas_cloud" in outputs["version"] and "clients: " in outputs["status"]
-    assert "pid: {0}".format(own_server.pid) in outputs["status"]
+    assert "pid: {0}".format(first.pid) in outputs["status"]
+    assert "dashboard: http://127.0.0.1:{0}/".format(port) in outputs["status"]
 
     restarted = control.solve(proxy=proxy, restart=True)
     assert restarted["ok"] is True, control.messages()
-    assert own_server.wait(30) is not None  # the old server stopped
-    assert proxy.launched is not None and "pid: {0}".format(proxy.launched.pid) in restarted["status"]
+    assert first.wait(30)  # the old server stopped
+    assert proxy.launched is not first and "pid: {0}".format(proxy.launched.pid) in restarted["status"]
+    assert proxy.launched.token == first.token and proxy.launched.options.auto_stop == first.options.auto_stop
 
     launched = proxy.launched
     stopped = control.solve(proxy=proxy, shutdown=True)

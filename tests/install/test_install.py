@@ -153,6 +153,20 @@ def test_without_rhino_dir_on_linux_the_message_says_what_to_pass():
     assert code == 1 and "--rhino-dir" in output
 
 
+def test_without_built_user_objects_the_install_fails_and_says_what_to_do(fake):
+    arguments = [argument for argument in fake.arguments()]
+    index = arguments.index("--ghuser-dir")
+    del arguments[index:index + 2]
+    empty = os.path.join(os.path.dirname(fake.ghuser), "empty")
+    os.makedirs(empty)
+    code, output = run(["-m", "compas_cloud.install"] + arguments, COMPAS_CLOUD_GHUSER_DIR=empty)
+    assert code == 1, output
+    assert "FAILED" in output and "NOT installed" in output and "Package Manager" in output
+    assert "skipped" not in output and "OK     user objects" not in output
+    assert "install is incomplete" in output
+    assert os.listdir(fake.userobjects) == ["Other_Thing.ghuser"]
+
+
 # -- compas's own installer, calling the hooks -----------------------------------------------------
 
 # compas_rhino finds Rhino's folders on Windows and macOS only: this runs its real installer

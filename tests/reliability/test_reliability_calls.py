@@ -11,7 +11,7 @@ import pytest
 import websocket
 
 from compas_cloud import Proxy
-from compas_cloud.errors import CloudTimeout, ConnectionClosed
+from compas_cloud.errors import CloudTimeout
 from helpers import ROOT, ServerProcess, server_env
 
 

@@ -40,7 +40,7 @@ class RhinoHost(object):
     def __init__(self, folder=None):
         folders = [folder] if folder else glob.glob(os.path.join(PLUGINS, "* {*}", "dev"))
         if len(folders) != 1:
-            raise AssertionError("expected one plugin folder '<Name> {GUID}/dev', found {0}".format(folders))
+            raise AssertionError("expected one plugin folder '<Name> {{GUID}}/dev', found {0}".format(folders))
         self.folder = folders[0]
         self.sticky = {}
         self._saved = None

@@ -1,6 +1,5 @@
 """Limits: message size, stored-reference memory, concurrent calls; module allow/deny lists."""
 import json
-import time
 
 import pytest
 import websocket

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Stage: the client suite (tests/client, tests/protocol) on CPython 3 with the
+# Stage: the client suite (tests/client, tests/protocol, and the components' .NET value
+# conversions in tests/ghpython/test_dotnet_values.py) on CPython 3 with the
 # .NET transport (System.Net.WebSockets.ClientWebSocket through pythonnet on
 # Mono): the code IronPython hosts run. Installs Mono (apt) and pythonnet (the
 # setup.py extra "dotnet") when missing; FAILS (never skips) when it cannot.
@@ -40,4 +41,5 @@ print("pythonnet on " + str(System.Environment.Version) + " (Mono " + str(System
 PYEOF
 
 say "client suite on CPython 3 + .NET ClientWebSocket (pythonnet, Mono $(mono --version | head -1 | sed 's/.*version \([0-9.]*\).*/\1/'))"
-"$PY" -m pytest -p no:cacheprovider -q -W "ignore:Hosting Mono versions:UserWarning" tests/client tests/protocol "$@"
+"$PY" -m pytest -p no:cacheprovider -q -W "ignore:Hosting Mono versions:UserWarning" tests/client tests/protocol \
+  tests/ghpython/test_dotnet_values.py "$@"

@@ -172,7 +172,16 @@ class DotNetTransport(Transport):
 
     # -- connecting ------------------------------------------------------------------
 
-    def connect(self, url, timeout, headers=None):
+    def connect(self, url, timeout, headers=None, tls=None):
+        tls = tls or {}
+        if tls.get("cafile") or tls.get("verify") is False:
+            # ClientWebSocket checks certificates against the platform's trust store (Windows, macOS
+            # keychain, Mono's store); .NET Framework has no per-socket override.
+            raise ConnectionFailed(
+                "the .NET transport checks wss:// certificates against the system's trust store only: install "
+                "the certificate authority there (Windows: certmgr, 'Trusted Root Certification Authorities') "
+                "instead of passing cafile= or verify=False"
+            )
         net = _dotnet()
         ws = net.ClientWebSocket()
         for key, value in (headers or {}).items():
@@ -195,7 +204,7 @@ class DotNetTransport(Transport):
             ws.Dispose()
             # .NET Framework names the HTTP status only in its message, Mono not at all: ask once more
             # over a plain socket, which also brings the server's explanation.
-            answer = probe_handshake(url, headers, timeout)
+            answer = None if url.startswith("wss:") else probe_handshake(url, headers, timeout)
             if answer is not None and answer[0] in (401, 403):
                 raise refusal(url, answer[0], answer[1])
             raise ConnectionFailed("cannot connect to {0}: {1}".format(url, problem or "the handshake failed"))

@@ -3,6 +3,7 @@ from __future__ import absolute_import
 
 import select
 import socket
+import ssl
 import struct
 
 from compas_cloud._compat import text_type, to_text
@@ -38,10 +39,10 @@ class WebSocketClientTransport(Transport):
             return "pip install websocket-client"
         return None
 
-    def connect(self, url, timeout, headers=None):
+    def connect(self, url, timeout, headers=None, tls=None):
         import websocket
 
-        ws = websocket.WebSocket(enable_multithread=True, skip_utf8_validation=True)
+        ws = websocket.WebSocket(enable_multithread=True, skip_utf8_validation=True, sslopt=_sslopt(tls))
         header = ["{0}: {1}".format(key, value) for key, value in (headers or {}).items()]
         try:
             ws.connect(url, timeout=timeout, header=header, suppress_origin=True)
@@ -49,6 +50,19 @@ class WebSocketClientTransport(Transport):
             raise CloudTimeout("connecting to {0} took longer than {1:g} s".format(url, timeout))
         except socket.timeout:
             raise CloudTimeout("connecting to {0} took longer than {1:g} s".format(url, timeout))
+        except ssl.SSLError as error:  # before socket.error, which it is a kind of
+            raise ConnectionFailed(
+                "cannot connect to {0}: the TLS handshake failed ({1}); if the server's certificate comes from "
+                "your own certificate authority, pass Proxy(cafile='ca.pem')".format(url, error)
+            )
+        except ValueError as error:
+            if not isinstance(error, getattr(ssl, "CertificateError", ())):
+                raise
+            # Python 2.7, where it is a ValueError: its match_hostname does not match IP addresses.
+            raise ConnectionFailed(
+                "cannot connect to {0}: the server's certificate does not name this host ({1}); on Python 2.7 "
+                "connect by the DNS name in the certificate, not by IP address".format(url, error)
+            )
         except websocket.WebSocketBadStatusException as error:
             status = getattr(error, "status_code", None)
             if status in (401, 403):
@@ -132,6 +146,18 @@ class WebSocketClientTransport(Transport):
             except Exception:
                 pass
         return self._closed
+
+
+def _sslopt(tls):
+    """Return websocket-client's ``sslopt`` for the ``tls`` settings of :meth:`Transport.connect`."""
+    tls = tls or {}
+    options = {}
+    if tls.get("cafile"):
+        options["ca_certs"] = tls["cafile"]
+    if tls.get("verify") is False:
+        options["cert_reqs"] = ssl.CERT_NONE
+        options["check_hostname"] = False
+    return options
 
 
 def _parse_close(data):

@@ -5,5 +5,5 @@ from compas_cloud.ghpython import run_proxy
 
 
 class CloudProxy(component):
-    def RunScript(self, host, port, python, autolaunch, run):
-        return run_proxy(self, host, port, python, autolaunch, run)
+    def RunScript(self, host, port, python, autolaunch, token, run):
+        return run_proxy(self, host, port, python, autolaunch, run, token)

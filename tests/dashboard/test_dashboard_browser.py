@@ -1,0 +1,148 @@
+"""The dashboard in a real headless Chromium, against a real server while a client runs a call that reports progress.
+
+Browser stage (tools/runtimes/browser.sh); skipped in the CPython stage when chromium is missing.
+"""
+import functools
+import http.server
+import os
+import shutil
+import tempfile
+import threading
+
+import pytest
+
+from cdp import CHROMIUM, Browser
+from compas_cloud import Proxy
+from compas_cloud.errors import CallCancelled
+from helpers import ServerProcess, free_port
+
+if CHROMIUM is None and os.environ.get("COMPAS_CLOUD_REQUIRE_BROWSER"):
+    raise RuntimeError("chromium is required (tools/runtimes/browser.sh installs it) but is not installed")
+pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="chromium missing: tools/runtimes/browser.sh installs it")
+
+TOKEN = "dashboard-browser-token-0123456789"
+HELD = "tests.dashboard_tasks.held_at"
+
+
+class HeldCall(object):
+    """A call of ``held_at`` (3 of 10 reported) running in a thread until :meth:`release`."""
+
+    def __init__(self, proxy):
+        self.folder = tempfile.mkdtemp(prefix="compas_cloud-held-")
+        self.flag = os.path.join(self.folder, "release")
+        self.result = []
+        self.errors = []
+        self.thread = threading.Thread(target=self._run, args=(proxy,))
+        self.thread.start()
+
+    def _run(self, proxy):
+        try:
+            self.result.append(proxy.function(HELD)(3, 10, self.flag))
+        except CallCancelled as error:
+            self.errors.append(error)
+
+    def release(self):
+        open(self.flag, "w").close()
+        self.thread.join(120)
+        shutil.rmtree(self.folder, ignore_errors=True)
+        return self.result
+
+
+def _text(selector):
+    return "(document.querySelector({0!r}) || {{innerText: ''}}).innerText".format(selector)
+
+
+def test_the_page_shows_the_client_the_call_and_its_progress():
+    with ServerProcess() as server:
+        with Proxy(host=server.host, port=server.port, autolaunch=False, verbose=False, progress=False) as proxy:
+            proxy.function("numpy.linalg.norm")([3, 4])
+            held = HeldCall(proxy)
+            try:
+                with Browser("http://{0}:{1}/".format(server.host, server.port)) as browser:
+                    shown = browser.wait_for(
+                        "document.querySelector('#running .bar[data-done=\"3\"][data-total=\"10\"]') && " + _text("#running"))
+                    assert shown, browser.evaluate("document.body.innerText")
+                    assert HELD in shown and "3 / 10" in shown and "step 3" in shown
+                    # the bar is drawn (the page's CSP forbids style attributes: widths are set through the CSSOM)
+                    fraction = browser.evaluate("parseFloat(getComputedStyle(document.querySelector('#running .bar > span'))"
+                                                ".width) / document.querySelector('#running .bar').clientWidth")
+                    assert abs(fraction - 0.3) < 0.01
+                    clients = browser.evaluate(_text("#clients"))
+                    assert "CPython" in clients and "compas_cloud" in clients and "websocket-client" in clients
+                    recent = browser.wait_for(_text("#recent") + ".includes('numpy.linalg.norm') && " + _text("#recent"))
+                    assert recent and "ok" in recent
+                    server_info = browser.evaluate(_text("#server"))
+                    assert "websockets" in server_info and "max_calls_per_connection" in server_info
+                    # no token on this server: nobody can act, so no button is shown
+                    assert browser.evaluate("[...document.querySelectorAll('button')].filter(b => b.offsetParent !== null).length") == 0
+            finally:
+                assert held.release() == [3]
+
+
+def test_with_a_token_the_page_shows_nothing_until_given_it_and_can_then_cancel():
+    with ServerProcess("--token", TOKEN) as server:
+        with Proxy(host=server.host, port=server.port, autolaunch=False, verbose=False, token=TOKEN,
+                   progress=False) as proxy:
+            held = HeldCall(proxy)
+            try:
+                with Browser("http://{0}:{1}/dashboard".format(server.host, server.port)) as browser:
+                    assert browser.wait_for("!document.getElementById('login').hidden")
+                    body = browser.evaluate("document.body.innerText")
+                    assert HELD not in body and "CPython" not in body and str(server.port + 0) not in _strip_port(body)
+                    assert browser.evaluate("document.getElementById('main').hidden") is True
+                    browser.evaluate("document.getElementById('token').value = 'wrong'; "
+                                     "document.getElementById('login-form').requestSubmit(); true")
+                    assert browser.wait_for(_text("#login-error") + ".includes('refused')")
+                    browser.evaluate("document.getElementById('token').value = {0!r}; "
+                                     "document.getElementById('login-form').requestSubmit(); true".format(TOKEN))
+                    assert browser.wait_for("document.querySelector('#running .bar[data-done=\"3\"]') !== null")
+                    # the token stays in the tab (sessionStorage), not in the URL or a cookie
+                    assert browser.evaluate("sessionStorage.getItem('compas_cloud.token')") == TOKEN
+                    assert browser.evaluate("document.cookie") == "" and TOKEN not in browser.evaluate("location.href")
+                    # holding the token, the viewer may cancel the call
+                    browser.evaluate("window.confirm = () => true; "
+                                     "document.querySelector('#running button').click(); true")
+                    assert browser.wait_for(_text("#recent") + ".includes('cancelled')")
+            finally:
+                result = held.release()
+            assert result == [] and len(held.errors) == 1  # the call was cancelled: the client got CallCancelled
+
+
+def _strip_port(text):
+    return text.replace("compas_cloud", "")
+
+
+class _Page(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+def test_a_page_from_another_origin_cannot_read_the_state():
+    folder = tempfile.mkdtemp(prefix="compas_cloud-page-")
+    with open(os.path.join(folder, "index.html"), "w") as handle:
+        handle.write("<!doctype html><title>other</title><p>another site</p>")
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), functools.partial(_Page, directory=folder))
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        with ServerProcess() as server:
+            with Browser("http://127.0.0.1:{0}/index.html".format(httpd.server_address[1])) as browser:
+                assert browser.wait_for("document.title === 'other'")
+                target = "http://{0}:{1}".format(server.host, server.port)
+                fetched = browser.evaluate(
+                    "fetch({0!r} + '/api/state').then(r => 'read:' + r.status).catch(() => 'blocked')".format(target))
+                assert fetched == "blocked"
+                opaque = browser.evaluate(
+                    "fetch({0!r} + '/api/state', {{mode: 'no-cors'}}).then(r => r.type).catch(() => 'blocked')"
+                    .format(target))
+                assert opaque in ("opaque", "blocked")  # nothing readable either way
+                socket = browser.evaluate(
+                    "new Promise(done => {{ const ws = new WebSocket({0!r}); ws.onopen = () => done('open'); "
+                    "ws.onerror = () => done('refused'); }})".format(target.replace("http", "ws")))
+                assert socket == "refused"
+            with Proxy(host=server.host, port=server.port, autolaunch=False, verbose=False) as proxy:
+                assert proxy.status()["refused_handshakes"] >= 2  # the /api/state requests and the websocket
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        shutil.rmtree(folder, ignore_errors=True)
