@@ -2,7 +2,7 @@
 
 Run through ``bash bench/run.sh`` (which sets up the virtual environments first). Writes
 ``bench/results/<time>.json`` and ``.png`` (and ``latest.*``); a full run also publishes the
-table and the chart to ``docs/benchmark.rst`` and ``docs/benchmark.png``.
+table and the chart to ``docs/benchmark.md`` and ``docs/benchmark.png``.
 
 Every server and client runs in its own subprocess, started here and stopped here.
 """
@@ -332,7 +332,7 @@ def main(argv=None):
             earlier["systems"].setdefault(key, run["systems"][key])
         earlier["merged"] = {"date": run["date"], "systems": list(run["results"]), "workloads": args.workloads}
         run = earlier
-    from report import chart, table_rst, table_text, targets_text
+    from report import chart, table_md, table_text, targets_text
 
     text = table_text(run) + "\n\n" + targets_text(run)
     print()
@@ -350,9 +350,9 @@ def main(argv=None):
         docs = os.path.join(ROOT, "docs")
         os.makedirs(docs, exist_ok=True)
         shutil.copyfile(base + ".png", os.path.join(docs, "benchmark.png"))
-        with open(os.path.join(docs, "benchmark.rst"), "w") as handle:
-            handle.write(table_rst(run))
-        print("published docs/benchmark.rst and docs/benchmark.png")
+        with open(os.path.join(docs, "benchmark.md"), "w") as handle:
+            handle.write(table_md(run))
+        print("published docs/benchmark.md and docs/benchmark.png")
     return 0
 
 

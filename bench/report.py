@@ -90,20 +90,27 @@ def table_text(run):
     return "\n".join(lines)
 
 
-def table_rst(run):
+def table_md(run):
+    """The page docs/benchmark.md: the chart and the table (median, min-max) in Markdown."""
     header, body = _grid(run, spread=True)
-    widths = [max(len(row[i]) for row in [header] + body) for i in range(len(header))]
-    rule = "+" + "+".join("-" * (width + 2) for width in widths) + "+"
-    head_rule = rule.replace("-", "=")
 
     def line(row):
-        return "|" + "|".join(" " + text.ljust(width) + " " for text, width in zip(row, widths)) + "|"
+        return "| " + " | ".join(row) + " |"
 
-    out = [rule, line(header), head_rule]
-    for row in body:
-        out += [line(row), rule]
+    out = [
+        "# Benchmark",
+        "",
+        "compas_cloud against compas_cloud 0.4.1, compas.rpc and a websockets floor, measured by",
+        "`bash bench/run.sh` (what each workload does and where the time goes: `bench/README.md`).",
+        "",
+        "![The benchmark chart](benchmark.png)",
+        "",
+        line(header),
+        "|" + "|".join(["---"] + ["---:"] * (len(header) - 1)) + "|",
+    ]
+    out += [line(row) for row in body]
     out.append("")
-    out.append("Median of the repeats (min-max), measured {0} on {1} cores (load {2}) by ``bash bench/run.sh``.".format(
+    out.append("Median of the repeats (min-max), measured {0} on {1} cores (load {2}) by `bash bench/run.sh`.".format(
         run["date"], run["machine"]["cpus"], ", ".join("{0:.2f}".format(x) for x in run["machine"]["load"])))
     return "\n".join(out) + "\n"
 
@@ -230,7 +237,7 @@ def chart(run, path):
 
 
 if __name__ == "__main__":
-    # Re-render a run's table and chart: python report.py RESULT.json [CHART.png [TABLE.rst]]
+    # Re-render a run's table and chart: python report.py RESULT.json [CHART.png [PAGE.md]]
     import json
     import sys
 
@@ -241,4 +248,4 @@ if __name__ == "__main__":
         chart(loaded, sys.argv[2])
     if len(sys.argv) > 3:
         with open(sys.argv[3], "w") as handle:
-            handle.write(table_rst(loaded))
+            handle.write(table_md(loaded))

@@ -45,13 +45,12 @@ setup_node() {
 }
 
 # The checkers tools/test.sh runs besides pytest: ruff (lint), PyYAML (the workflow test) and the
-# documentation site's builder (mkdocs, mkdocs-material, mkdocstrings). Installed once into .venv.
-CHECK_TOOLS=(ruff pyyaml mkdocs mkdocs-material "mkdocstrings[python]")
+# documentation site's builder (the [docs] extra: mkdocs, mkdocs-material, mkdocstrings). Installed once.
 setup_check_tools() {
   local stamp="$VENV/.compas_cloud-check-tools"
-  if [ ! -f "$stamp" ] || [ "$ROOT/tools/env.sh" -nt "$stamp" ]; then
+  if [ ! -f "$stamp" ] || [ "$ROOT/tools/env.sh" -nt "$stamp" ] || [ "$ROOT/pyproject.toml" -nt "$stamp" ]; then
     say "installing ruff, PyYAML and the documentation tools into $VENV"
-    "$PY" -m pip install --quiet "${CHECK_TOOLS[@]}" || return 1
+    "$PY" -m pip install --quiet ruff pyyaml -e "$ROOT[docs]" || return 1
     touch "$stamp"
   fi
 }

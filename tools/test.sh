@@ -17,6 +17,7 @@ setup_node || failed+=("Node.js set-up")
 setup_check_tools || failed+=("ruff/docs tools set-up")
 
 stage "ruff (lint)" "$VENV/bin/ruff" check .
+stage "documentation site (mkdocs build --strict)" env NO_MKDOCS_2_WARNING=1 "$VENV/bin/mkdocs" build --strict --quiet --site-dir "$ROOT/site"
 
 stage "CPython 3: protocol, server, client (websocket-client), tutorial, JavaScript" \
   "$PY" -m pytest -p no:cacheprovider tests "$@"

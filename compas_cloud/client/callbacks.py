@@ -19,6 +19,7 @@ import traceback
 from itertools import chain
 
 from compas_cloud._compat import integer_types, string_types, text_type
+from compas_cloud.protocol.walk import walk
 
 __all__ = ["Callback", "encode_callbacks", "CallEvents", "TextProgress", "format_progress", "default_progress"]
 
@@ -59,6 +60,16 @@ _DATA = frozenset([float, bool, type(None)] + list(integer_types) + list(string_
 _ROWS = frozenset([list, tuple])
 
 
+def _only_data(container):
+    """Return True for lists of numbers and text, and rows of them (points, matrices): nothing to replace."""
+    if type(container) is dict:
+        return False
+    types = set(map(type, container))
+    if types <= _DATA:
+        return True
+    return types <= _ROWS and set(map(type, chain.from_iterable(container))) <= _DATA
+
+
 def _is_callback(value):
     if isinstance(value, Callback):
         return True
@@ -79,33 +90,19 @@ def encode_callbacks(args, kwargs):
     """
     callbacks = {}
 
-    def walk(value):
-        if type(value) in _DATA:
+    def visit(value):
+        if not _is_callback(value):
             return value
-        if _is_callback(value):
-            callback = value if isinstance(value, Callback) else Callback(value)
-            cid = len(callbacks) + 1
-            callbacks[cid] = callback
-            marker = {"callback": cid}
-            if not callback.wait:
-                marker["wait"] = False
-            return marker
-        if isinstance(value, (list, tuple)):
-            if all(map(_DATA.__contains__, map(type, value))):  # numbers and text only: nothing to replace
-                return value
-            if all(map(_ROWS.__contains__, map(type, value))) and all(
-                map(_DATA.__contains__, map(type, chain.from_iterable(value)))
-            ):  # rows of numbers (points, matrices): nothing to replace
-                return value
-            return [walk(item) for item in value]
-        if isinstance(value, dict) and type(value) is dict:
-            return dict((key, walk(item)) for key, item in value.items())
-        return value
+        callback = value if isinstance(value, Callback) else Callback(value)
+        cid = len(callbacks) + 1
+        callbacks[cid] = callback
+        marker = {"callback": cid}
+        if not callback.wait:
+            marker["wait"] = False
+        return marker
 
-    new_args = [walk(item) for item in args]
-    new_kwargs = dict((key, walk(item)) for key, item in (kwargs or {}).items())
-    if not callbacks:
-        return list(args), dict(kwargs or {}), callbacks
+    new_args = walk(list(args), visit, skip=_only_data)
+    new_kwargs = walk(dict(kwargs or {}), visit, skip=_only_data)
     return new_args, new_kwargs, callbacks
 
 

@@ -13,10 +13,14 @@ a call that a thread waits for (``inline``), that thread runs them inside
 :meth:`Connection.wait` (so a callback runs in the caller's thread, the UI
 thread in Rhino); otherwise one dispatcher thread per connection runs them,
 and the call's reply is released only after its earlier events have run.
+
+The rules (ids, the pending table, event routing, the order of events and
+replies, a lost connection) live in the sans-I/O
+:class:`~compas_cloud.protocol.conversation.ClientConversation`; this module
+only adds the threads: who reads the socket, who runs the events, who waits.
 """
 from __future__ import absolute_import
 
-import itertools
 import threading
 import time
 
@@ -25,28 +29,15 @@ try:
 except ImportError:  # Python 2.7, IronPython 2.7
     import Queue as queue
 
-from compas_cloud.errors import CloudTimeout, ConnectionClosed, LimitExceeded, ProtocolError, error_from_data
-from compas_cloud.protocol import codec, messages
+from compas_cloud.errors import CloudTimeout, ConnectionClosed, LimitExceeded, ProtocolError
+from compas_cloud.protocol import codec
+from compas_cloud.protocol.conversation import DISPATCH, EVENT, WAKE, ClientConversation
 
 #: How often (seconds) the idle reader looks at the socket.
 IDLE_POLL = 1.0
 
 # The longest single wait on the socket; waits are repeated until their deadline.
 _SLICE = 0.5
-
-
-class _Pending(object):
-    __slots__ = ("ok", "value", "done", "replied", "error", "handler", "inline", "events")
-
-    def __init__(self, handler=None, inline=True):
-        self.ok = None
-        self.value = None
-        self.done = False
-        self.replied = False  # the reply is in; ``done`` follows once the call's events have run
-        self.error = None
-        self.handler = handler
-        self.inline = inline
-        self.events = []
 
 
 class Connection(object):
@@ -70,8 +61,7 @@ class Connection(object):
     def __init__(self, transport, on_event=None):
         self.transport = transport
         self.on_event = on_event
-        self._ids = itertools.count(1)
-        self._pending = {}
+        self._core = ClientConversation()  # guarded by _lock
         self._lock = threading.Lock()
         self._changed = threading.Condition(self._lock)
         self._leader = False  # a thread is reading the socket for everyone (guarded by _lock)
@@ -126,39 +116,33 @@ class Connection(object):
             True: the thread in :meth:`wait` runs the events. False: the
             connection's dispatcher thread does (for calls nobody waits for).
         """
-        if self._closed is not None:
-            raise self._closed
         with self._lock:
-            rid = next(self._ids)
-        encode = codec.dumps_arrays if self.binary else codec.dumps
-        text = encode(messages.request(op, rid, **fields))
-        limit = self.max_message_size
-        if limit and len(text) > limit:  # characters <= UTF-8 bytes: never refuses a message that fits
-            raise LimitExceeded(
-                "this {0} request is {1:.1f} MiB, over the server's limit of {2:.1f} MiB (--max-message-size); "
-                "send the data in parts (proxy.cache), or restart the server with a larger "
-                "--max-message-size".format(op, len(text) / 1048576.0, limit / 1048576.0)
-            )
-        with self._lock:
-            self._pending[rid] = _Pending(handler, inline)
+            call, message = self._core.request(op, handler, inline, **fields)
         try:
+            encode = codec.dumps_arrays if self.binary else codec.dumps
+            text = encode(message)
+            limit = self.max_message_size
+            if limit and len(text) > limit:  # characters <= UTF-8 bytes: never refuses a message that fits
+                raise LimitExceeded(
+                    "this {0} request is {1:.1f} MiB, over the server's limit of {2:.1f} MiB (--max-message-size); "
+                    "send the data in parts (proxy.cache), or restart the server with a larger "
+                    "--max-message-size".format(op, len(text) / 1048576.0, limit / 1048576.0)
+                )
             with self._sending:
                 self.transport.send(text)
         except Exception as error:
             with self._lock:
-                self._pending.pop(rid, None)
+                self._core.forget(call.id)
             if isinstance(error, ConnectionClosed):
                 self._fail(error)
             raise
-        return rid
+        return call.id
 
     def notify(self, op, **fields):
         """Send a request whose reply nobody waits for (a callback's answer, say)."""
-        if self._closed is not None:
-            raise self._closed
         with self._lock:
-            rid = next(self._ids)
-        text = codec.dumps(messages.request(op, rid, **fields))
+            message = self._core.notification(op, **fields)
+        text = codec.dumps(message)
         try:
             with self._sending:
                 self.transport.send(text)
@@ -170,8 +154,8 @@ class Connection(object):
         """Return True if request ``rid`` has its reply (reading what has arrived, without blocking)."""
         self.poll()
         with self._lock:
-            pending = self._pending.get(rid)
-        return pending is None or pending.done
+            call = self._core.call(rid)
+        return call is None or call.done
 
     def poll(self):
         """Read the messages that have arrived, if no other thread is reading; never blocks."""
@@ -190,7 +174,7 @@ class Connection(object):
         """
         deadline = None if timeout is None else time.time() + timeout
         with self._lock:
-            pending = self._pending.get(rid)
+            pending = self._core.call(rid)
         if pending is None:
             raise ProtocolError("no request {0!r} is waiting for a reply".format(rid))
         try:
@@ -220,12 +204,8 @@ class Connection(object):
         finally:
             if pending.done or not keep:
                 with self._lock:
-                    self._pending.pop(rid, None)
-        if pending.error is not None:
-            raise pending.error
-        if pending.ok:
-            return pending.value
-        raise error_from_data(pending.value)
+                    self._core.forget(rid)
+        return self._core.outcome(pending)
 
     def close(self):
         """Close the connection; requests still waiting fail with ConnectionClosed."""
@@ -236,7 +216,7 @@ class Connection(object):
 
     def _run_events(self, pending):
         with self._lock:
-            events, pending.events = pending.events, []
+            events = self._core.take_events(pending)
         for message in events:
             pending.handler(message)
 
@@ -270,43 +250,27 @@ class Connection(object):
         if data is None:
             return False
         try:
-            kind, key, ok, value = messages.parse_reply(codec.loads(data, numpy_arrays=self.numpy_arrays))
+            message = codec.loads(data, numpy_arrays=self.numpy_arrays)
+            with self._changed:
+                happenings = self._core.receive(message)
+                self._act(happenings)
         except (ValueError, ProtocolError) as error:
             self._fail(ProtocolError("the server sent a message this client cannot read: {0}".format(error)))
             self.transport.close()
             return True
-        if kind == "event":
-            if not self._route_event(ok) and self.on_event is not None:
-                self.on_event(key, ok)
-            return True
-        with self._changed:
-            pending = self._pending.get(key)
-            if pending is not None:
-                pending.ok = ok
-                pending.value = value
-                pending.replied = True
-                if pending.handler is not None and not pending.inline:
-                    self._dispatch(pending, None)  # done once its earlier events have run
-                else:
-                    pending.done = True
-                    self._changed.notify_all()
+        if self.on_event is not None:
+            for happening in happenings:
+                if happening[0] == EVENT:
+                    self.on_event(happening[1], happening[2])
         return True
 
-    def _route_event(self, message):
-        """Give a call's event to its handler; return False if no request takes it."""
-        call = message.get("call")
-        if call is None or isinstance(call, (list, dict)):
-            return False
-        with self._changed:
-            pending = self._pending.get(call)
-            if pending is None or pending.handler is None or pending.done:
-                return False
-            if pending.inline:
-                pending.events.append(message)
+    def _act(self, happenings):
+        # Called with the lock held: wake the waiting threads, hand events to the dispatcher.
+        for happening in happenings:
+            if happening[0] == WAKE:
                 self._changed.notify_all()
-            else:
-                self._dispatch(pending, message)
-        return True
+            elif happening[0] == DISPATCH:
+                self._dispatch(happening[1], happening[2])
 
     def _dispatch(self, pending, message):
         # Called with the lock held.
@@ -328,8 +292,7 @@ class Connection(object):
                 pass
             if message is None:
                 with self._changed:
-                    pending.done = True
-                    self._changed.notify_all()
+                    self._act(self._core.finish(pending))
 
     def _fail(self, error):
         with self._changed:
@@ -337,10 +300,7 @@ class Connection(object):
                 self._closed = error
                 if self._dispatcher is not None:
                     self._dispatcher.put((None, None))
-            for pending in self._pending.values():
-                if not pending.done:
-                    pending.error = error
-                    pending.done = True
+            self._act(self._core.lost(self._closed))
             self._changed.notify_all()
 
     def _idle_reader(self):

@@ -42,10 +42,10 @@ import time
 from compas_cloud import auth
 from compas_cloud._compat import CPYTHON, IPY
 from compas_cloud.errors import ServerStartError
+from compas_cloud.protocol import address
 
 ENV_PYTHON = "COMPAS_CLOUD_PYTHON"
 
-_LOCAL_HOSTS = ("localhost", "::1", "0.0.0.0", "::")
 
 # Loads compas_cloud from an exact folder (not its siblings) and runs the server.
 _BOOTSTRAP = """\
@@ -68,8 +68,11 @@ sys.exit(main(sys.argv[1:]))
 
 
 def is_local(host):
-    """Return True if ``host`` names this machine (a server may be launched for it)."""
-    return host in _LOCAL_HOSTS or host.startswith("127.")
+    """Return True if ``host`` names this machine (a server may be launched for it).
+
+    See :func:`compas_cloud.protocol.address.is_this_machine`.
+    """
+    return address.is_this_machine(host)
 
 
 #: Exit code of the bootstrap when the interpreter lacks the server's dependencies.
@@ -403,7 +406,7 @@ def _spawn(command, log_fd, env):
 
 def local_address(host):
     """Return the address to connect to for a server bound to ``host`` on this machine."""
-    return "127.0.0.1" if host in ("0.0.0.0", "localhost") else ("::1" if host == "::" else host)
+    return address.connect_host(host)
 
 
 def wait_until_closed(host, port, timeout=10.0):

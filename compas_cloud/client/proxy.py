@@ -13,7 +13,7 @@ from compas_cloud.client.future import CallFuture
 from compas_cloud.client.transports import select_transport
 from compas_cloud.errors import AccessDenied, CloudError, CloudTimeout, ConnectionFailed, ProtocolMismatch
 from compas_cloud.protocol.arrays import ENCODING as ARRAYS_ENCODING
-from compas_cloud.protocol import PROTOCOL_VERSION, Reference, reference_id
+from compas_cloud.protocol import PROTOCOL_VERSION, Reference, address, reference_id
 
 
 #: The values of ``Proxy(arrays=...)``.
@@ -146,8 +146,8 @@ class Proxy(object):
 
     def __init__(
         self,
-        host="127.0.0.1",
-        port=9009,
+        host=address.DEFAULT_HOST,
+        port=address.DEFAULT_PORT,
         python=None,
         autolaunch=True,
         transport=None,
@@ -202,13 +202,16 @@ class Proxy(object):
     @property
     def url(self):
         """str: The server's websocket address."""
-        host = "[{0}]".format(self.host) if ":" in self.host else self.host
-        return "{0}://{1}:{2}".format(self.scheme, host, self.port)
+        return address.make_url(self.host, self.port, secure=self.scheme == "wss")
+
+    @property
+    def dashboard_url(self):
+        """str: The server's dashboard in a browser (``http://host:port/``, ``https://`` for ``wss://``)."""
+        return "{0}://{1}/".format("https" if self.scheme == "wss" else "http", address.format_hostport(self.host, self.port))
 
     @property
     def address(self):
-        host = "[{0}]".format(self.host) if ":" in self.host else self.host
-        return "{0}:{1}".format(host, self.port)
+        return address.format_hostport(self.host, self.port)
 
     def _say(self, text):
         if self.verbose:

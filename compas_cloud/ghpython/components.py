@@ -300,7 +300,8 @@ def run_server(component, proxy=None, restart=False, shutdown=False):
                 add_message(component, REMARK, "the server at {0} was restarted".format(proxy.address))
         ok = proxy.check()
         version = format_mapping(proxy.version())
-        status = format_mapping(proxy.status())
+        status = "dashboard: {0}\n{1}".format(proxy.dashboard_url, format_mapping(proxy.status()))
+        add_message(component, REMARK, "dashboard: {0}".format(proxy.dashboard_url))
     except CloudError as error:
         report(component, error)
         return False, None, describe_error(error)

@@ -2,12 +2,13 @@
 from __future__ import absolute_import
 
 from compas_cloud.errors import CloudError
+from compas_cloud.protocol import address
 from compas_cloud.ghpython.host import document_key, sticky
 
 _KEY = "compas_cloud.ghpython.proxy:{0}"
 
-DEFAULT_HOST = "127.0.0.1"
-DEFAULT_PORT = 9009
+DEFAULT_HOST = address.DEFAULT_HOST
+DEFAULT_PORT = address.DEFAULT_PORT
 
 
 def _settings(host, port, python, autolaunch, token=None):

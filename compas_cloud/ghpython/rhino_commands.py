@@ -14,6 +14,7 @@ import os
 import sys
 
 from compas_cloud.errors import CloudError
+from compas_cloud.protocol import address
 from compas_cloud.ghpython.host import sticky
 from compas_cloud.ghpython.proxies import ensure_open
 
@@ -31,8 +32,8 @@ def _say(text):
 def settings():
     """Return ``{"host", "port", "python"}`` the commands use."""
     found = {
-        "host": os.environ.get("COMPAS_CLOUD_HOST", "127.0.0.1"),
-        "port": int(os.environ.get("COMPAS_CLOUD_PORT", "9009")),
+        "host": os.environ.get("COMPAS_CLOUD_HOST", address.DEFAULT_HOST),
+        "port": int(os.environ.get("COMPAS_CLOUD_PORT", address.DEFAULT_PORT)),
         "python": None,
     }
     found.update(sticky().get(_SETTINGS) or {})
@@ -125,6 +126,7 @@ def status():
         sticky().pop(_PROXY, None)
         return _failed("asking the server for its status", error)
     _say("compas_cloud server at {0}".format(found.get("address", proxy.address)))
+    _say("  dashboard: {0}".format(proxy.dashboard_url))
     _say("  version: {0}".format(found.get("version")))
     _say("  pid: {0}".format(found.get("pid")))
     _say("  connected clients: {0}".format(found.get("clients")))

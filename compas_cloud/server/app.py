@@ -13,7 +13,7 @@ import time
 
 from websockets.asyncio.server import serve
 
-from compas_cloud.protocol import dumps
+from compas_cloud.protocol import address, dumps
 from compas_cloud.protocol.messages import event
 from compas_cloud.server.batch import BatchService
 from compas_cloud.server.config import ServerConfig
@@ -33,9 +33,7 @@ _FIRST_CLIENT_WAIT = 30.0
 
 def format_address(host, port):
     """Return ``host:port``, with IPv6 hosts in brackets."""
-    if ":" in host:
-        return "[{0}]:{1}".format(host, port)
-    return "{0}:{1}".format(host, port)
+    return address.format_hostport(host, port)
 
 
 class Server:

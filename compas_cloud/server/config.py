@@ -1,4 +1,5 @@
 """Server settings, with the defaults the command line shows."""
+from compas_cloud.protocol import address
 
 
 class ServerConfig:
@@ -56,8 +57,8 @@ class ServerConfig:
 
     def __init__(
         self,
-        host="127.0.0.1",
-        port=9009,
+        host=address.DEFAULT_HOST,
+        port=address.DEFAULT_PORT,
         workers=8,
         max_message_size=256 * 1024 * 1024,
         ping_interval=20.0,

@@ -16,7 +16,7 @@ websocket handshake, exactly as before.
 ``/api/*`` also follows the origin rule of the websocket: a request carrying
 an ``Origin`` header is refused unless it is the server's own origin or one
 given with ``--allow-origin``; on a loopback server the ``Host`` header must
-name a loopback address (no DNS rebinding).
+name a loopback address or the host of an ``--allow-origin`` (no DNS rebinding).
 """
 import hmac
 import http
@@ -143,8 +143,9 @@ class HttpRoutes(object):
             self.server.policy.refused += 1
             return response(403, "compas_cloud refuses cross-site requests\n")
         if is_loopback(self.server.config.host):
-            host = _host_name(request.headers.get("Host", ""))
-            if not (host.lower() in _LOOPBACK_NAMES or is_loopback(host)):
+            host = _host_name(request.headers.get("Host", "")).lower()
+            allowed = set(urllib.parse.urlsplit(origin).hostname for origin in self.server.policy.origins)
+            if not (host in _LOOPBACK_NAMES or is_loopback(host) or host in allowed):
                 self.server.policy.refused += 1
                 return response(403, "this server only answers requests addressed to a loopback name\n")
         return None

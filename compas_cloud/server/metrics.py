@@ -100,7 +100,7 @@ class Monitor(object):
 
     def running_calls(self):
         now = time.time()
-        return [call.describe(now) for call in list(self.running.values())]
+        return [call.describe(now) for call in sorted(self.running.values(), key=lambda call: call.started)]
 
 
 def _escape(value):

@@ -3,7 +3,6 @@
 Everything here runs on the server (CPython >= 3.9).
 """
 import hmac
-import ipaddress
 import os
 import stat
 import urllib.parse
@@ -16,6 +15,7 @@ from compas_cloud.auth import (
     load_or_create_token,
 )
 from compas_cloud.errors import FunctionNotAllowed
+from compas_cloud.protocol import address
 
 
 class StartRefused(Exception):
@@ -23,13 +23,11 @@ class StartRefused(Exception):
 
 
 def is_loopback(host):
-    """Return True if binding ``host`` only accepts connections from this machine."""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
+    """Return True if binding ``host`` only accepts connections from this machine.
+
+    See :func:`compas_cloud.protocol.address.is_loopback`.
+    """
+    return address.is_loopback(host)
 
 
 def resolve_token(token=None, token_file=None, environ=None):

@@ -63,6 +63,10 @@ def test_the_page_shows_the_client_the_call_and_its_progress():
                         "document.querySelector('#running .bar[data-done=\"3\"][data-total=\"10\"]') && " + _text("#running"))
                     assert shown, browser.evaluate("document.body.innerText")
                     assert HELD in shown and "3 / 10" in shown and "step 3" in shown
+                    # the bar is drawn (the page's CSP forbids style attributes: widths are set through the CSSOM)
+                    fraction = browser.evaluate("parseFloat(getComputedStyle(document.querySelector('#running .bar > span'))"
+                                                ".width) / document.querySelector('#running .bar').clientWidth")
+                    assert abs(fraction - 0.3) < 0.01
                     clients = browser.evaluate(_text("#clients"))
                     assert "CPython" in clients and "compas_cloud" in clients and "websocket-client" in clients
                     recent = browser.wait_for(_text("#recent") + ".includes('numpy.linalg.norm') && " + _text("#recent"))

@@ -275,6 +275,7 @@ def test_server_component_checks_restarts_and_shuts_down(gh, tmpdir, monkeypatch
     assert outputs["ok"] is True
     assert "compas_cloud" in outputs["version"] and "clients: " in outputs["status"]
     assert "pid: {0}".format(first.pid) in outputs["status"]
+    assert "dashboard: http://127.0.0.1:{0}/".format(port) in outputs["status"]
 
     restarted = control.solve(proxy=proxy, restart=True)
     assert restarted["ok"] is True, control.messages()

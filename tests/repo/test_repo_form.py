@@ -129,3 +129,18 @@ def test_the_test_command_runs_ruff_configured_in_pyproject():
     assert re.search(r"ruff\" check \.", test_sh)
     pyproject = read("pyproject.toml")
     assert "[tool.ruff]" in pyproject and "[tool.ruff.lint]" in pyproject
+
+
+def test_the_test_command_builds_the_docs_site_strictly():
+    test_sh = read("tools", "test.sh")
+    assert re.search(r"mkdocs\" build --strict", test_sh)
+    config = read("mkdocs.yml")
+    assert "strict: true" in config and "mkdocstrings" in config and "name: material" in config
+    # Every Markdown page under docs/ is in the nav (a page left out is a page nobody finds).
+    pages = []
+    for folder, _, names in os.walk(os.path.join(ROOT, "docs")):
+        for name in names:
+            if name.endswith(".md"):
+                pages.append(os.path.relpath(os.path.join(folder, name), os.path.join(ROOT, "docs")).replace(os.sep, "/"))
+    missing = [page for page in pages if page not in config]
+    assert not missing, "pages not in mkdocs.yml's nav: %s" % missing

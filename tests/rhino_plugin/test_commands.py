@@ -33,6 +33,7 @@ def test_status_shows_address_version_clients_and_memory(rhino, server):
     assert code == SUCCESS, text
     assert "compas_cloud server at {0}:{1}".format(server.host, server.port) in text
     assert "version: " + compas_cloud.__version__ in text
+    assert "dashboard: http://{0}:{1}/".format(server.host, server.port) in text
     assert re.search(r"connected clients: [1-9]", text)
     assert re.search(r"stored references: \d+ \(\d+\.\d MB\)", text)
 

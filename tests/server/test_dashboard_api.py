@@ -107,3 +107,35 @@ def test_open_starts_the_default_browser_on_the_dashboard(tmp_path, monkeypatch)
             time.sleep(0.05)
         with open(record) as handle:
             assert handle.read().strip() == "http://127.0.0.1:{0}/".format(server.port)
+
+
+def test_state_shows_a_running_batch_with_its_tasks(tmp_path):
+    flag = str(tmp_path / "release")
+    with ServerProcess("--executor-workers", "1") as server:
+        with Proxy(host=server.host, port=server.port, autolaunch=False, verbose=False) as proxy:
+            batch = proxy.batch([("tests.dashboard_tasks.held_at", [i, 2, flag], {}) for i in range(2)])
+            try:
+                end = time.time() + 120
+                while time.time() < end:
+                    state = json.loads(get(server, "/api/state")[2])
+                    if state["batches"] and state["batches"][0]["counts"]["running"] == 1:
+                        break
+                    time.sleep(0.1)
+                (shown,) = state["batches"]
+                assert shown["connection"] == state["clients"][0]["connection"]
+                assert [task["state"] for task in shown["tasks"]] == ["running", "waiting"]
+                assert [task["function"] for task in shown["tasks"]] == ["tests.dashboard_tasks.held_at"] * 2
+                metrics = get(server, "/metrics")[2]
+                assert "compas_cloud_batches_running 1" in metrics
+                assert 'compas_cloud_batch_tasks{state="running"} 1' in metrics
+            finally:
+                open(flag, "w").close()
+            batch.wait(120)
+            assert batch.results() == [0, 1]
+
+
+def test_an_allowed_origin_admits_its_host_name_behind_a_reverse_proxy():
+    with ServerProcess("--allow-origin", "https://compute.example.org") as server:
+        assert get(server, "/api/state", {"Host": "compute.example.org"})[0] == 200
+        assert get(server, "/api/state", {"Host": "compute.example.org", "Origin": "https://compute.example.org"})[0] == 200
+        assert get(server, "/api/state", {"Host": "other.example.org"})[0] == 403

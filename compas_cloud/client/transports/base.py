@@ -7,6 +7,7 @@ import socket
 
 from compas_cloud._compat import to_text
 from compas_cloud.errors import AccessDenied
+from compas_cloud.protocol import address
 
 
 class Transport(object):
@@ -133,13 +134,13 @@ def probe_handshake(url, headers=None, timeout=5.0):
     ClientWebSocket reports every refusal as "Unable to connect"). Returns
     None if nothing could be read.
     """
-    hostport, _, path = url.split("://", 1)[-1].partition("/")
-    if hostport.startswith("["):  # [::1]:9009
-        host, _, port = hostport[1:].partition("]:")
-    else:
-        host, _, port = hostport.partition(":")
+    try:
+        _, host, port, path = address.parse_url(url)
+    except address.InvalidAddress:
+        return None
+    hostport = address.format_hostport(host, port)
     lines = [
-        "GET /{0} HTTP/1.1".format(path),
+        "GET {0} HTTP/1.1".format(path),
         "Host: {0}".format(hostport),
         "Upgrade: websocket",
         "Connection: Upgrade",
@@ -149,7 +150,7 @@ def probe_handshake(url, headers=None, timeout=5.0):
     lines += ["{0}: {1}".format(key, value) for key, value in (headers or {}).items()]
     request = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
     try:
-        sock = socket.create_connection((host, int(port or 80)), timeout)
+        sock = socket.create_connection((host, port), timeout)
     except (socket.error, OSError, ValueError):
         return None
     data = b""

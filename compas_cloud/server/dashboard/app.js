@@ -56,11 +56,11 @@ function progressBar(progress) {
   const total = progress.total;
   const fraction = total ? Math.max(0, Math.min(1, progress.done / total)) : null;
   const label = (total ? progress.done + " / " + total : String(progress.done)) + (progress.message ? " · " + progress.message : "");
-  const bar = el("div", { class: "bar", title: label, "data-done": String(progress.done), "data-total": String(total) }, [
-    el("span", { style: "width:" + (fraction === null ? 100 : fraction * 100) + "%" }),
-    el("em", { class: "progress-label", text: label }),
+  const fill = el("span", { class: fraction === null ? "unknown" : "" });
+  fill.style.width = (fraction === null ? 100 : fraction * 100) + "%"; // CSSOM: the page's CSP forbids style attributes
+  return el("div", { class: "bar", title: label, "data-done": String(progress.done), "data-total": String(total) }, [
+    fill, el("em", { class: "progress-label", text: label }),
   ]);
-  return bar;
 }
 
 async function act(query, confirmText) {

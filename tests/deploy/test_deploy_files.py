@@ -1,0 +1,185 @@
+"""Dockerfile, compose.yaml and docs/deploy.md: they parse, agree with each other, and the image's
+command line (run here, outside a container) starts a real server that its HEALTHCHECK accepts."""
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+import yaml
+
+from compas_cloud.server.cli import build_parser, config_from_args
+from helpers import ROOT, free_port, server_env
+
+
+def read(*parts):
+    with open(os.path.join(ROOT, *parts)) as handle:
+        return handle.read()
+
+
+def dockerfile():
+    """Return the Dockerfile's instructions as (NAME, argument text), continuation lines joined."""
+    text = re.sub(r"\\\n", " ", read("Dockerfile"))
+    instructions = []
+    for line in text.splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            name, _, rest = line.partition(" ")
+            instructions.append((name.upper(), rest.strip()))
+    return instructions
+
+
+def instruction(name):
+    found = [rest for key, rest in dockerfile() if key == name]
+    assert len(found) == 1, (name, found)
+    return found[0]
+
+
+def exec_form(name):
+    value = instruction(name)
+    if name == "HEALTHCHECK":
+        value = value.split(" CMD ", 1)[1]
+    command = json.loads(value)
+    assert isinstance(command, list) and all(isinstance(item, str) for item in command), value
+    return command
+
+
+def test_the_image_is_slim_runs_as_a_user_and_installs_server_and_dask():
+    assert re.match(r"^python:3\.\d+-slim$", instruction("FROM"))
+    user = instruction("USER")
+    assert user not in ("root", "0") and user.split(":")[0] != "0"
+    install = [rest for key, rest in dockerfile() if key == "RUN" and "pip install" in rest]
+    assert len(install) == 1 and "[server,dask]" in install[0]
+    extras = re.search(r"^\[project\.optional-dependencies\]\n(.*?)\n\[", read("pyproject.toml"), re.S | re.M).group(1)
+    assert re.search(r"^server = \[", extras, re.M) and re.search(r"^dask = \[", extras, re.M)
+    assert "/healthz" in instruction("HEALTHCHECK")
+    assert instruction("EXPOSE") == "9009"
+
+
+def _image_env(tmp_path, port, token=None):
+    env = server_env()
+    env.pop("COMPAS_CLOUD_TOKEN", None)
+    env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")  # "python" as in the image
+    env["COMPAS_CLOUD_PORT"] = str(port)
+    env["COMPAS_CLOUD_TOKEN_SECRET"] = str(tmp_path / "no-secret")
+    if token is not None:
+        secret = tmp_path / "compas_cloud_token"
+        secret.write_text(token + "\n")
+        env["COMPAS_CLOUD_TOKEN_SECRET"] = str(secret)
+    return env
+
+
+def _healthcheck(env):
+    return subprocess.call(exec_form("HEALTHCHECK"), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def test_the_image_command_serves_with_the_secret_and_passes_its_healthcheck(tmp_path):
+    token = "image-secret-token-0123456789"
+    port = free_port()
+    env = _image_env(tmp_path, port, token)
+    env["COMPAS_CLOUD_HOST"] = "127.0.0.1"  # tests bind loopback; the image's default is 0.0.0.0
+    command = exec_form("ENTRYPOINT") + exec_form("CMD")
+    process = subprocess.Popen(command, env=env, cwd=str(tmp_path), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               universal_newlines=True)
+    try:
+        deadline = time.time() + 60
+        while _healthcheck(env) != 0:
+            assert process.poll() is None, process.stdout.read()
+            assert time.time() < deadline, "the server of the image's command line never became healthy"
+            time.sleep(0.2)
+        url = "http://127.0.0.1:{0}/metrics".format(port)
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(url, timeout=10)
+        assert refused.value.code == 401
+        request = urllib.request.Request(url, headers={"Authorization": "Bearer " + token})
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            assert b"compas_cloud_up 1" in answer.read()
+    finally:
+        process.terminate()
+        process.wait(30)
+    output = process.stdout.read()
+    assert "token required: yes (from the environment variable COMPAS_CLOUD_TOKEN)" in output
+    assert _healthcheck(env) != 0  # nothing listens any more
+
+
+def test_the_image_command_without_a_token_refuses_to_listen_on_all_addresses(tmp_path):
+    env = _image_env(tmp_path, free_port())
+    result = subprocess.run(exec_form("ENTRYPOINT") + exec_form("CMD"), env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, universal_newlines=True, timeout=60)
+    assert result.returncode == 2
+    assert "refusing to listen on 0.0.0.0" in result.stderr
+
+
+def compose():
+    return yaml.safe_load(read("compose.yaml"))
+
+
+def _published(service):
+    ports = []
+    for item in service.get("ports", []):
+        parts = str(item).split(":")
+        ports.append(int(parts[-1]))
+    return ports
+
+
+def _documented_services():
+    """The services table of docs/deploy.md: {service: text of its ports cell}."""
+    table = {}
+    for line in read("docs", "deploy.md").splitlines():
+        match = re.match(r"^\| `([a-z0-9_-]+)` \| (.*) \| (.*) \|$", line)
+        if match:
+            table[match.group(1)] = match.group(3)
+    return table
+
+
+def test_compose_runs_the_server_on_dask_with_a_scheduler_and_two_workers():
+    services = compose()["services"]
+    assert sorted(services) == ["compas_cloud", "scheduler", "worker-1", "worker-2"]
+    server = services["compas_cloud"]
+    args = server["command"]
+    parsed = build_parser().parse_args(["--host", "0.0.0.0"] + args)
+    assert parsed.executor == "dask"
+    os.environ["COMPAS_CLOUD_TOKEN"], saved = "x" * 24, os.environ.get("COMPAS_CLOUD_TOKEN")
+    try:
+        config = config_from_args(parsed)  # the server accepts these arguments
+    finally:
+        if saved is None:
+            del os.environ["COMPAS_CLOUD_TOKEN"]
+        else:
+            os.environ["COMPAS_CLOUD_TOKEN"] = saved
+    scheduler_port = services["scheduler"]["entrypoint"][services["scheduler"]["entrypoint"].index("--port") + 1]
+    assert config.scheduler == "tcp://scheduler:{0}".format(scheduler_port)
+    for name in ("worker-1", "worker-2"):
+        entrypoint = services[name]["entrypoint"]
+        assert entrypoint[:2] == ["dask", "worker"] and config.scheduler in entrypoint
+    image = server["image"]
+    assert all(service["image"] == image for service in services.values())  # same packages everywhere
+    assert "compas_cloud_token" in server["secrets"] and "compas_cloud_token" in compose()["secrets"]
+
+
+def test_compose_ports_match_the_deploy_guide():
+    services = compose()["services"]
+    documented = _documented_services()
+    assert sorted(documented) == sorted(services)
+    for name, service in services.items():
+        cell = documented[name]
+        published = _published(service)
+        mentioned = [int(number) for number in re.findall(r"\b(\d{4,5})\b", cell)]
+        for port in published:
+            assert port in mentioned, (name, port, cell)
+        if not published:
+            assert cell.startswith("none") or "inside the stack" in cell, (name, cell)
+    assert "9009" in documented["compas_cloud"] and _published(services["compas_cloud"]) == [9009]
+
+
+def test_the_deploy_guide_covers_what_operators_need():
+    text = read("docs", "deploy.md")
+    for needed in ("[Service]", "ExecStart=", "proxy_set_header Upgrade", "proxy_read_timeout", "reverse_proxy",
+                   "readinessProbe", "/healthz", "Dask Kubernetes Operator", "Helm", "## Sizing",
+                   "## Security settings on a shared network", "--certfile", "cafile=", "images/dashboard.png"):
+        assert needed in text, needed
+    assert os.path.exists(os.path.join(ROOT, "docs", "images", "dashboard.png"))
