@@ -68,7 +68,10 @@ def default_rhino_dir():
         return os.path.join(os.environ.get("APPDATA", ""), "McNeel", "Rhinoceros")
     if sys.platform == "darwin":
         return os.path.join(os.path.expanduser("~"), "Library", "Application Support", "McNeel", "Rhinoceros")
-    raise InstallError("Rhino runs on Windows and macOS only: pass --rhino-dir (and --grasshopper-dir) explicitly")
+    raise InstallError(
+        "no Rhino on this machine (Rhino runs on Windows and macOS), so nothing was installed. Run this on the "
+        "machine with Rhino, or pass --rhino-dir (and --grasshopper-dir) to install into those folders"
+    )
 
 
 class RhinoFolders(object):

@@ -42,7 +42,7 @@ import sys
 from array import array
 from itertools import chain
 
-from compas_cloud._compat import PY2, binary_type, integer_types, text_type
+from compas_cloud._compat import PY2, binary_type, integer_types, string_types, text_type
 
 __all__ = [
     "ENCODING",
@@ -279,6 +279,10 @@ class Rebuilder(object):
         self.start = start
         self.numpy_arrays = numpy_arrays
         self._numpy = None
+        #: Buffer bytes the placeholders may still claim: all of them together read each carried byte once.
+        self.carried = max(0, len(data) - start)
+        #: Lists the placeholders may still build beyond one per element (rows of zero width).
+        self.empty_rows = EMPTY_ROWS
 
     def _np(self):
         if self._numpy is None:
@@ -290,30 +294,58 @@ class Rebuilder(object):
         return self._numpy
 
     def __call__(self, spec):
-        try:
-            dtype, shape, offset, kind = spec
-            shape = [int(n) for n in shape]
-            offset = int(offset)
-        except (TypeError, ValueError):
+        if not isinstance(spec, list) or len(spec) != 4:
             raise ValueError("a malformed array placeholder: {0!r}".format(spec))
-        if dtype not in _SIZES:
+        dtype, shape, offset, kind = spec
+        if not isinstance(dtype, string_types) or dtype not in _SIZES:
             raise ValueError("an array of unknown dtype {0!r}".format(dtype))
+        if not isinstance(shape, list) or not all(_is_count(n) for n in shape):
+            raise ValueError("an array's shape must be a list of integers >= 0, got {0!r}".format(shape))
+        if not _is_count(offset):
+            raise ValueError("an array's offset must be an integer >= 0, got {0!r}".format(offset))
         count = 1
-        for n in shape:
-            if n < 0:
-                raise ValueError("an array of negative shape {0!r}".format(shape))
+        rows = 0  # the lists nesting builds: one per prefix of the shape
+        for n in shape[:-1]:
             count *= n
+            rows += count
+        for n in shape[-1:]:
+            count *= n
+        size = _SIZES[dtype]
         begin = self.start + offset
-        end = begin + count * _SIZES[dtype]
-        if offset < 0 or end > len(self.data):
+        end = begin + count * size
+        if end > len(self.data):
             raise ValueError("an array's bytes run past the end of the message")
+        if count * size > self.carried:
+            raise ValueError(
+                "the message's array placeholders claim more bytes than the message carries (placeholders "
+                "that alias one buffer are refused)"
+            )
+        if rows > count and rows - count > self.empty_rows:
+            raise ValueError(
+                "an array of shape {0!r} would build {1} lists holding nothing; at most {2} empty rows are "
+                "decoded per message".format(shape, rows, EMPTY_ROWS)
+            )
+        self.carried -= count * size
+        if rows > count:
+            self.empty_rows -= rows - count
         numpy = self._np()
+        keep = numpy and kind == "array" and self.numpy_arrays
         if numpy:
             flat = numpy.frombuffer(self.data, dtype=dtype, count=count, offset=begin)
-            if kind == "array" and self.numpy_arrays:
+            if keep:
                 return flat.reshape(shape).copy()
             return flat.reshape(shape).tolist()
         return _nest(_read(self.data, begin, end, dtype, count), shape)
+
+
+#: How many lists beyond one per element a binary message may make its receiver build (rows of zero
+#: width, such as shape ``[1000000000, 0]``). With this and the rule that placeholders together claim
+#: each carried byte at most once, what a message decodes to is bounded by what it carries.
+EMPTY_ROWS = 65536
+
+
+def _is_count(value):
+    return isinstance(value, integer_types) and not isinstance(value, bool) and value >= 0
 
 
 def _read(data, begin, end, dtype, count):

@@ -28,7 +28,11 @@ from compas_cloud.errors import DecodingError
 from compas_cloud.protocol import arrays
 from compas_cloud.protocol.reference import REFERENCE_KEY, Reference
 
-__all__ = ["dumps", "dumps_plain", "dumps_arrays", "loads", "Decoded", "to_jsonable"]
+__all__ = ["dumps", "dumps_plain", "dumps_arrays", "loads", "Decoded", "to_jsonable", "MAX_DEPTH", "depth"]
+
+#: The deepest nesting of arrays and objects a message may have (the server's limit; decoding
+#: refuses deeper messages with ValueError before Python's own recursion limit is near).
+MAX_DEPTH = 200
 
 
 def to_jsonable(obj):
@@ -160,7 +164,35 @@ class Decoded(object):
         self.references = references
 
 
-def loads(data, strict=False, track=False, numpy_arrays=False, check_dtype=None):
+def depth(value, limit=None):
+    """Return how deeply ``value`` nests lists, tuples and dicts (0 for a scalar), without recursion.
+
+    With ``limit``, stop counting once it is passed and return ``limit + 1``.
+    """
+    deepest = 0
+    stack = [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict):
+            item = item.values()
+        elif not isinstance(item, (list, tuple)):
+            continue
+        deepest = max(deepest, level)
+        if limit is not None and deepest > limit:
+            return limit + 1
+        for child in item:
+            if isinstance(child, (list, tuple, dict)):
+                stack.append((child, level + 1))
+    return deepest
+
+
+def _brackets(text):
+    if isinstance(text, text_type):
+        return text.count(u"[") + text.count(u"{")
+    return text.count(b"[") + text.count(b"{")
+
+
+def loads(data, strict=False, track=False, numpy_arrays=False, check_dtype=None, max_depth=None):
     """Decode JSON text or UTF-8 bytes, or a binary ``arrays1`` message.
 
     Parameters
@@ -179,11 +211,14 @@ def loads(data, strict=False, track=False, numpy_arrays=False, check_dtype=None)
         Called with the ``dtype`` of every COMPAS object before its module is
         imported; it raises to refuse it (the server applies its --allow and
         --deny lists this way).
+    max_depth : int, optional
+        Refuse values nested deeper than this (the server passes :data:`MAX_DEPTH`).
 
     Raises
     ------
     ValueError
-        When the text is not JSON.
+        When the text is not JSON, nests deeper than ``max_depth`` or than the
+        interpreter can decode, or holds a malformed array placeholder.
     """
     counter = [0]
     rebuild = None
@@ -203,7 +238,15 @@ def loads(data, strict=False, track=False, numpy_arrays=False, check_dtype=None)
             return _COMPAS.decode(obj, strict)
         return obj
 
-    value = json.loads(to_text(data), object_hook=hook)
+    text = to_text(data)
+    try:
+        value = json.loads(text, object_hook=hook)
+    except RuntimeError:  # RecursionError on Python 3: nested too deep for the interpreter
+        raise ValueError("the message nests arrays and objects too deeply (the limit is {0})".format(max_depth or MAX_DEPTH))
+    except (OverflowError, TypeError) as error:
+        raise ValueError("a malformed value: {0}".format(error))
+    if max_depth is not None and _brackets(text) > max_depth and depth(value, max_depth) > max_depth:
+        raise ValueError("the message nests arrays and objects deeper than {0} levels, the limit".format(max_depth))
     if track:
         return Decoded(value, counter[0])
     return value

@@ -354,6 +354,8 @@ class Server:
             )
         if not is_loopback(config.host) and not self.policy.allow:
             log.warning("listening on %s with no --allow list: every importable function can be called", config.host)
+        for line in self.policy.warnings():
+            self._say(line)
         for line in self.policy.describe():
             self._say(line)
 

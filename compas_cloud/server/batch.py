@@ -251,6 +251,7 @@ class BatchService(object):
     def __init__(self, server):
         self.server = server
         self.executor = create_executor(server.config)
+        self.executor.rules = server.functions.rules()  # workers check every name again
         self.executor.on_cluster_event = self._cluster_event
         self.loop = None
         self._sessions = weakref.WeakKeyDictionary()
@@ -396,13 +397,12 @@ class BatchService(object):
     def _check_functions(self, names):
         # The server's --allow/--deny lists hold for batch tasks too: a refused name refuses the batch.
         # A function that cannot be imported here fails its own tasks only (Dask workers may have it).
-        policy = getattr(self.server.functions, "policy", None)
-        if policy is None or not policy.restricted:
+        gate = self.server.functions
+        if gate.rules() is None:
             return
         for name in names:
-            policy.check_name(name)
             try:
-                self.server.functions.resolve(name)
+                gate.resolve(name)
             except FunctionNotFound:
                 pass
 
@@ -423,7 +423,15 @@ class BatchService(object):
     # -- single calls on the executor -----------------------------------------------------
 
     async def call(self, name, args, kwargs):
-        """Run one call on the executor and return its value (raising its error)."""
+        """Run one call on the executor and return its value (raising its error).
+
+        The name passes the server's gate first (and the worker checks it again).
+        """
+        if self.server.functions.rules() is not None:
+            try:
+                await self.server.run_in_worker(self.server.functions.resolve, name)
+            except FunctionNotFound:
+                pass  # a Dask worker may have a module this process lacks: the worker decides
         await self._start()
         answer = self.loop.create_future()
         loop = self.loop

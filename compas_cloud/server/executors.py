@@ -147,7 +147,7 @@ def _unshare(value):
     return value
 
 
-def run_task(key, name, args, kwargs, worker=None, report=None):
+def run_task(key, name, args, kwargs, worker=None, report=None, rules=None):
     """Run one task in a worker process and describe how it went (never raises).
 
     Parameters
@@ -162,13 +162,16 @@ def run_task(key, name, args, kwargs, worker=None, report=None):
         A name for the worker, for the reports.
     report : callable, optional
         Called with ``{"key", "worker", "pid"}`` when the task starts.
+    rules : dict, optional
+        The server's call policy (:meth:`compas_cloud.server.gate.Gate.rules`): the worker
+        checks the name again through :func:`compas_cloud.server.gate.resolve`.
 
     Returns
     -------
     dict
         ``{"ok", "value" or "error", "stdout", "stderr", "worker", "pid"}``.
     """
-    from compas_cloud.server.functions import _resolve
+    from compas_cloud.server import gate
 
     pid = os.getpid()
     worker = worker or "{0}:{1}".format(socket.gethostname(), pid)
@@ -182,7 +185,7 @@ def run_task(key, name, args, kwargs, worker=None, report=None):
     err.begin()
     payload = {"worker": worker, "pid": pid}
     try:
-        func = _resolve(name)
+        func = gate.resolve(name, gate.policy_from_rules(rules))
         value = func(*_unshare(args), **_unshare(kwargs))
         payload.update(ok=True, value=value)
     except BaseException as error:  # noqa: B902 - SystemExit in a task is the task's failure
@@ -213,15 +216,16 @@ def _local_report(info):
         _local_events.put(info)
 
 
-def _run_local(key, name, args, kwargs):
-    return run_task(key, name, args, kwargs, report=_local_report)
+def _run_local(key, name, args, kwargs, rules=None):
+    return run_task(key, name, args, kwargs, report=_local_report, rules=rules)
 
 
-def _run_dask(key, name, args, kwargs):
+def _run_dask(key, name, args, kwargs, rules=None):
     from distributed import get_worker
 
     worker = get_worker()
-    return run_task(key, name, args, kwargs, worker=worker.address, report=lambda info: worker.log_event(START_TOPIC, info))
+    return run_task(key, name, args, kwargs, worker=worker.address, report=lambda info: worker.log_event(START_TOPIC, info),
+                    rules=rules)
 
 
 def failure(type_name, message, worker=None):
@@ -252,6 +256,8 @@ class Executor(object):
 
     name = None
     slots = None
+    #: The call policy workers check again (:meth:`compas_cloud.server.gate.Gate.rules`); set by the owner.
+    rules = None
 
     def __init__(self):
         self.on_cluster_event = None
@@ -358,13 +364,13 @@ class LocalExecutor(Executor):
             self._notify[key] = notify
             pool = self._pool
         try:
-            future = pool.submit(_run_local, key, name, args, kwargs)
+            future = pool.submit(_run_local, key, name, args, kwargs, self.rules)
         except Exception as error:  # a broken pool: start a new one for this and later tasks
             self._replace(pool)
             with self._lock:
                 pool = self._pool
             try:
-                future = pool.submit(_run_local, key, name, args, kwargs)
+                future = pool.submit(_run_local, key, name, args, kwargs, self.rules)
             except Exception:
                 self._finish(key, failure(type(error).__name__, "the process pool could not take the task: {0}".format(error)))
                 return None
@@ -514,7 +520,7 @@ class DaskExecutor(Executor):
         self.start()
         with self._lock:
             self._notify[key] = notify
-        future = self.client.submit(_run_dask, key, name, args, kwargs, key=key, pure=False)
+        future = self.client.submit(_run_dask, key, name, args, kwargs, self.rules, key=key, pure=False)
         with self._lock:
             self._futures[key] = future
         future.add_done_callback(lambda done: self._done(key, done))

@@ -16,6 +16,7 @@ from compas_cloud.auth import (
 )
 from compas_cloud.errors import FunctionNotAllowed
 from compas_cloud.protocol import address
+from compas_cloud.server import risky
 
 
 class StartRefused(Exception):
@@ -196,6 +197,54 @@ class AccessPolicy:
                 "--deny is in force".format(name)
             )
         self.check_module(name, name)
+        self.check_risky(name, name)
+
+    def check_risky(self, path, function_name):
+        """Refuse ``path`` if the built-in list of risky entry points covers it (:mod:`risky`).
+
+        An entry is let through when the allow-list names it, or a part of it, explicitly
+        (``--allow numpy.load``); without an allow- or deny-list nothing is checked.
+        """
+        if not self.restricted:
+            return
+        entry = risky.matches(path)
+        if entry is None:
+            return
+        for allowed in self.allow:
+            if (allowed == entry or allowed.startswith(entry + ".")) and _within(path, (allowed,)):
+                return
+        raise FunctionNotAllowed(
+            "{0!r} may not be called: {1!r} is on the built-in list of entry points that run code, load "
+            "pickles, read or write files or start processes, which stay refused inside allowed modules; "
+            "start the server with --allow {1} to allow it by name".format(function_name, entry)
+        )
+
+    def check_object(self, obj, function_name):
+        """Check what a name resolved to, by the object's own module and qualified name.
+
+        ``numpy.load`` and ``numpy.lib.npyio.load`` are the same function: whatever name
+        reached it, the function's home module must be allowed and its home name not risky.
+        """
+        if not self.restricted:
+            return
+        module = getattr(obj, "__module__", None)
+        qualname = getattr(obj, "__qualname__", None) or getattr(obj, "__name__", None)
+        if not isinstance(module, str) or not module or not isinstance(qualname, str):
+            return
+        home = module + "." + qualname
+        if _within(module, self.deny) or module.split(".")[0] in risky.SYSTEM:
+            self.check_module(module, function_name)  # numpy.xyz that is really os.system or builtins.eval
+        if risky.matches(home) is not None and risky.matches(function_name) is None:
+            self.check_risky(home, function_name)
+
+    def warnings(self):
+        """Return warnings about allowed modules known to be too broad (printed at start)."""
+        lines = []
+        for allowed in self.allow:
+            reason = risky.BROAD.get(allowed)
+            if reason is not None:
+                lines.append("warning: --allow {0} is broad: it {1}".format(allowed, reason))
+        return lines
 
     def describe(self):
         """Return the lines that report the policy at start-up."""

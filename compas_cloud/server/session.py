@@ -18,6 +18,7 @@ from compas_cloud.errors import (
     UnknownOperation,
 )
 from compas_cloud.protocol import arrays
+from compas_cloud.protocol.codec import MAX_DEPTH
 from compas_cloud.protocol import (
     dumps,
     dumps_arrays,
@@ -126,7 +127,8 @@ class Session:
                 return
         try:
             decode = functools.partial(
-                loads, strict=True, track=True, numpy_arrays=True, check_dtype=self.server.policy.check_dtype
+                loads, strict=True, track=True, numpy_arrays=True, check_dtype=self.server.policy.check_dtype,
+                max_depth=MAX_DEPTH,
             )
             if len(message) > _OFFLOAD_DECODE:
                 decoded = await self.server.run_in_worker(decode, message)
@@ -138,6 +140,11 @@ class Session:
             return
         except ValueError as error:
             error = MalformedMessage("the message is not valid JSON: {0}".format(error))
+            await self._send(self._encode_error(None, False, error))
+            return
+        except Exception as error:  # whatever decoding raised, the message gets an answer and the connection stays
+            log.exception("internal error while decoding a message")
+            error = MalformedMessage("the message could not be decoded: {0}: {1}".format(type(error).__name__, error))
             await self._send(self._encode_error(None, False, error))
             return
         try:
@@ -413,7 +420,7 @@ def _peek(message):
     """Return (request id, is plain) of a message that decoded as JSON but not as values."""
     try:
         value = json.loads(message)
-    except ValueError:
+    except (ValueError, RecursionError, TypeError):
         return None, False
     if isinstance(value, dict) and "v" in value:
         rid = value.get("id")

@@ -62,17 +62,11 @@ class ReferenceStore:
     def resolve(self, value):
         """Return ``value`` with every :class:`Reference` in it replaced by its stored value.
 
-        Lists, tuples and dicts are walked to any depth; other values are returned as they are.
+        Lists, tuples and dicts are walked to any depth, without recursion (a value nested
+        thousands deep resolves as well as a flat one); other values are returned as they are.
+        Containers holding no reference are returned as they are, not copied.
         """
-        if isinstance(value, Reference):
-            return self.get(value)
-        if isinstance(value, list):
-            return [self.resolve(item) for item in value]
-        if isinstance(value, tuple):
-            return tuple(self.resolve(item) for item in value)
-        if isinstance(value, dict):
-            return {key: self.resolve(item) for key, item in value.items()}
-        return value
+        return _rebuild(value, self.get)
 
     def nbytes(self):
         """Return an estimate of the memory the stored values hold, in bytes."""
@@ -89,17 +83,99 @@ class ReferenceStore:
 _MISSING = object()
 
 
-def _sizeof(value, _depth=0):
-    nbytes = getattr(value, "nbytes", None)
-    if isinstance(nbytes, int):
-        return nbytes + sys.getsizeof(value)
-    size = sys.getsizeof(value)
-    if _depth > 50:
-        return size
-    if isinstance(value, (list, tuple, set)):
-        return size + sum(_sizeof(item, _depth + 1) for item in value)
-    if isinstance(value, dict):
-        return size + sum(_sizeof(k, _depth + 1) + _sizeof(v, _depth + 1) for k, v in value.items())
-    if hasattr(value, "__dict__"):
-        return size + _sizeof(vars(value), _depth + 1)
-    return size
+def _rebuild(value, replace):
+    """Copy the containers of ``value`` that hold a Reference, with ``replace(reference)`` in its place.
+
+    Iterative: a work stack of (container, its items, index reached, changed items) frames.
+    """
+    if isinstance(value, Reference):
+        return replace(value)
+    if not isinstance(value, (list, tuple, dict)):
+        return value
+    root = [value]
+    stack = [_Frame(value, root, 0)]
+    while stack:
+        frame = stack[-1]
+        if frame.index < len(frame.items):
+            position = frame.index
+            frame.index += 1
+            item = frame.items[position][1] if frame.pairs else frame.items[position]
+            if isinstance(item, Reference):
+                frame.set(position, replace(item))
+            elif isinstance(item, (list, tuple, dict)):
+                stack.append(_Frame(item, frame, position))
+            continue
+        stack.pop()
+        frame.parent_set(frame.result())
+    return root[0]
+
+
+class _Frame(object):
+    __slots__ = ("value", "pairs", "items", "index", "changed", "parent", "slot")
+
+    def __init__(self, value, parent, slot):
+        self.value = value
+        self.pairs = isinstance(value, dict)
+        self.items = list(value.items()) if self.pairs else value
+        self.index = 0
+        self.changed = None
+        self.parent = parent
+        self.slot = slot
+
+    def set(self, position, new):
+        if self.changed is None:
+            self.changed = {}
+        self.changed[position] = new
+
+    def result(self):
+        if self.changed is None:
+            return self.value
+        if self.pairs:
+            return {key: self.changed.get(i, item) for i, (key, item) in enumerate(self.items)}
+        values = [self.changed.get(i, item) for i, item in enumerate(self.items)]
+        return tuple(values) if isinstance(self.value, tuple) else values
+
+    def parent_set(self, new):
+        if isinstance(self.parent, _Frame):
+            if new is not self.value:
+                self.parent.set(self.slot, new)
+        else:
+            self.parent[self.slot] = new
+
+
+def _sizeof(value):
+    """Estimate the memory ``value`` holds, in bytes.
+
+    Iterative, to any depth, each object counted once (a visited set by ``id``, so shared and
+    cyclic object graphs end). Objects with an integer ``nbytes`` (numpy arrays) count
+    ``sys.getsizeof`` alone when it already includes their buffer, else that plus ``nbytes``.
+    """
+    total = 0
+    seen = set()
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        key = id(item)
+        if key in seen:
+            continue
+        seen.add(key)
+        size = sys.getsizeof(item, 0)
+        nbytes = getattr(item, "nbytes", None)
+        if isinstance(nbytes, int) and not isinstance(nbytes, bool):
+            base = getattr(item, "base", None)
+            # An array that owns its data reports it in getsizeof already; a view does not.
+            total += size if (base is None and size >= nbytes) else size + nbytes
+            continue
+        total += size
+        if isinstance(item, (str, bytes, int, float, bool, type(None))):
+            continue
+        if isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, (list, tuple, set, frozenset)):
+            stack.extend(item)
+        else:
+            attributes = getattr(item, "__dict__", None)
+            if isinstance(attributes, dict):
+                stack.append(attributes)
+    return total

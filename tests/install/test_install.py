@@ -150,7 +150,8 @@ def test_missing_rhino_version_is_reported(fake):
 @pytest.mark.skipif(sys.platform in ("win32", "darwin"), reason="Rhino's folders exist on this system")
 def test_without_rhino_dir_on_linux_the_message_says_what_to_pass():
     code, output = run(["-m", "compas_cloud.install"])
-    assert code == 1 and "--rhino-dir" in output
+    assert code == 1 and "--rhino-dir" in output and "nothing was installed" in output
+    assert "OK" not in output
 
 
 def test_without_built_user_objects_the_install_fails_and_says_what_to_do(fake):

@@ -41,6 +41,12 @@ def wheel(workdir):
     source = os.path.join(workdir, "source")
     shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(
         ".git", ".venv*", "node_modules", "__pycache__", "*.egg-info", "build", "dist", "bench", ".pytest_cache"))
+    # user objects as the ghuser workflow leaves them (the componentizer cannot run here: stand-in files)
+    for kind in ("cpython", "ironpython"):
+        folder = os.path.join(source, "ghpython", "ghuser", kind)
+        os.makedirs(folder, exist_ok=True)
+        with open(os.path.join(folder, "Cloud_Proxy.ghuser"), "wb") as handle:
+            handle.write(kind.encode("ascii"))
     dist = os.path.join(workdir, "dist")
     _run([sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", dist, source])
     wheels = [name for name in os.listdir(dist) if name.endswith(".whl")]
@@ -83,6 +89,9 @@ def test_wheel_holds_the_package_components_and_plugin(wheel):
         for component in COMPONENTS:
             for name in ("code.py", "metadata.json", "icon.png"):
                 assert "compas_cloud/data/ghpython/{0}/{1}/{2}".format(kind, component, name) in names
+    # built user objects of both sets
+    for kind in ("cpython", "ironpython"):
+        assert "compas_cloud/data/ghpython/ghuser/{0}/Cloud_Proxy.ghuser".format(kind) in names
     # the RhinoPython plugin and its commands
     for command in ("__plugin__", "CloudStart_cmd", "CloudStop_cmd", "CloudRestart_cmd", "CloudStatus_cmd", "CloudLog_cmd"):
         assert "compas_cloud/data/rhino_plugin/{0}/dev/{1}.py".format(PLUGIN, command) in names
@@ -110,6 +119,9 @@ from compas_cloud import Proxy, host_files
 assert compas_cloud.__file__.startswith(sys.prefix), compas_cloud.__file__
 assert host_files.rhino_plugin_dir().startswith(sys.prefix)
 assert host_files.components_dir("cpython").startswith(sys.prefix)
+from compas_cloud.install import ghuser_sources, plugin_source
+assert [p.startswith(sys.prefix) for p in ghuser_sources(kind="cpython")] == [True], ghuser_sources(kind="cpython")
+assert plugin_source().startswith(sys.prefix)
 proxy = Proxy(host="127.0.0.1", port=PORT, autolaunch=False, verbose=False)
 print("norm", proxy.function("numpy.linalg.norm")([3, 4]))
 proxy.close()
