@@ -24,7 +24,7 @@ def test_only_the_path_to_a_change_is_new():
     assert out == {"a": [1, 2, 3], "b": (4, ["swapped"]), "c": {"d": 1}}
     assert out is not value and out["a"] is untouched and out["c"] is value["c"]
     assert isinstance(out["b"], tuple)
-    assert value["b"][1][0] is not "swapped"  # the input is not modified
+    assert value["b"][1][0] != "swapped"  # the input is not modified
 
 
 def test_a_lone_item_is_visited():
