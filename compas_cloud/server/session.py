@@ -20,8 +20,6 @@ from compas_cloud.errors import (
 from compas_cloud.protocol import arrays
 from compas_cloud.protocol.codec import MAX_DEPTH
 from compas_cloud.protocol import (
-    dumps,
-    dumps_arrays,
     dumps_plain,
     loads,
     parse_request,
@@ -31,6 +29,8 @@ from compas_cloud.protocol import (
 from compas_cloud.server import calls
 from compas_cloud.server import extra_ops
 from compas_cloud.server.callbacks import CallbackAnswers
+from compas_cloud.server.fastjson import dumps, dumps_arrays
+from compas_cloud.server.inline import clock
 from compas_cloud.server import memory
 from compas_cloud.server.store import ReferenceStore, _sizeof
 
@@ -85,6 +85,7 @@ class Session:
         self.calls = 0
         self.client = {}
         self.arrays = False  # send binary arrays1 messages (the client listed "arrays1" in hello)
+        self._inline = None  # the call request being served on the event loop (compas_cloud.server.inline)
 
     @property
     def peer(self):
@@ -158,8 +159,10 @@ class Session:
             error = MalformedMessage("the message could not be checked: {0}: {1}".format(type(error).__name__, error))
             await self._send(self._encode_error(None, False, error))
             return
+        inline = request.op == "call" and self.server.inline.admits(request, len(message))
         if request.plain:
             # Plain messages carry no id: answer them one after the other, in order.
+            self._inline = request if inline else None
             await self._serve(request, decoded)
         else:
             if request.op == "call" and request.id in self.running_calls:
@@ -179,6 +182,10 @@ class Session:
                     )
                     await self._send(self._encode_error(request.id, False, error))
                     return
+            if inline:  # a function that proved fast: run it now, on the loop, without the pool hop
+                self._inline = request
+                await self._serve(request, decoded)
+                return
             task = asyncio.ensure_future(self._serve(request, decoded))
             self.tasks.add(task)
             task.add_done_callback(self.tasks.discard)
@@ -385,6 +392,16 @@ class Session:
         context, args, kwargs = calls.prepare(self, request, args, kwargs)
 
         result_cache = extra_ops.result_cache_for(self.server, fields)
+        inline = self._inline is request
+        self._inline = None
+        elapsed = []
+
+        def timed():
+            start = clock()
+            try:
+                return work()
+            finally:
+                elapsed.append(clock() - start)
 
         def work():
             func = registry.resolve(name)
@@ -400,16 +417,36 @@ class Session:
                 return result, _sizeof(result)
             return None, self._encode_result(request, result, "the result of {0!r}".format(name))
 
+        if inline:
+            return await self._call_inline(request, name, context, timed, elapsed)
         try:
-            result, text = await self.server.run_in_worker(work)
+            result, text = await self.server.run_in_worker(timed)
         finally:
             # The worker drops the context when the function returns; this covers a name that did not
             # resolve and a call cancelled before a worker took it.
             if context is not None and self.call_contexts.get(request.id) is context:
                 self.call_contexts.pop(request.id, None)
+            if elapsed:
+                self.server.inline.record(name, elapsed[0], False)
         if not cache:
             return text
         return self._encode_result(request, await self._keep(result, text))
+
+
+    async def _call_inline(self, request, name, context, timed, elapsed):
+        """Run a call that proved fast right here on the event loop; its events go out before its reply."""
+        if context is not None:
+            context.buffer = []
+        try:
+            return timed()[1]
+        finally:
+            if context is not None:
+                events, context.buffer = context.buffer, None
+                self.call_contexts.pop(request.id, None)
+                for text in events:
+                    await self._send(text)
+            if elapsed:
+                self.server.inline.record(name, elapsed[0], True)
 
 
 def _mib(nbytes):
