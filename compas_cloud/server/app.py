@@ -123,10 +123,7 @@ class Server:
             "batches_running": len(running_batches),
             "batch_tasks": counts,
         }
-        cache = getattr(self, "result_cache", None)  # the result cache, where the server has one
-        describe = getattr(cache, "describe", None) or getattr(cache, "stats", None)
-        if callable(describe):
-            snapshot["result_cache"] = describe()
+        snapshot.update(extra_ops.status(self))  # the result cache's figures and the shared names
         return snapshot
 
     def session_by_id(self, value):
@@ -197,9 +194,7 @@ class Server:
             "recent": list(monitor.recent)[::-1],
             "batches": batches,
         }
-        snapshot = self.snapshot()
-        if "result_cache" in snapshot:
-            state["result_cache"] = snapshot["result_cache"]
+        state.update(extra_ops.status(self))  # result_cache and shared, as status() reports them
         return state
 
     def dashboard_url(self):

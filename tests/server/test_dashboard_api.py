@@ -183,3 +183,49 @@ def test_an_allowed_origin_admits_its_host_name_behind_a_reverse_proxy():
         assert get(server, "/api/state", {"Host": "compute.example.org"})[0] == 200
         assert get(server, "/api/state", {"Host": "compute.example.org", "Origin": "https://compute.example.org"})[0] == 200
         assert get(server, "/api/state", {"Host": "other.example.org"})[0] == 403
+
+
+def _samples(text):
+    values = {}
+    for line in text.splitlines():
+        if line and not line.startswith("#"):
+            name, _, value = line.rpartition(" ")
+            values[name] = float(value)
+    return values
+
+
+def test_state_and_metrics_show_the_result_cache_and_the_shared_values():
+    with ServerProcess("--result-cache", "2") as server:
+        with Proxy(host=server.host, port=server.port, autolaunch=False, verbose=False) as proxy:
+            for _ in range(3):
+                proxy.call("tests.beyond_tasks.scaled_sum", [[1, 2]], cache_result=True)  # 1 miss, 2 hits
+            proxy.call("tests.beyond_tasks.scaled_sum", [[3]], cache_result=True)  # another miss
+            proxy.share(proxy.cache(list(range(100))), "site model")
+            state = json.loads(get(server, "/api/state")[2])
+            cache = state["result_cache"]
+            assert cache == proxy.status()["result_cache"]  # the server's own cache, as status() reports it
+            assert (cache["enabled"], cache["hits"], cache["misses"], cache["entries"]) == (True, 2, 2, 2)
+            assert 0 < cache["bytes"] <= cache["max_bytes"] == 2 * 1024 * 1024
+            (shared,) = state["shared"]["names"]
+            assert (shared["name"], shared["type"]) == ("site model", "list") and shared["bytes"] > 0
+            assert state["shared"]["bytes"] == shared["bytes"]
+            values = _samples(get(server, "/metrics")[2])
+            assert values["compas_cloud_result_cache_hits_total"] == 2
+            assert values["compas_cloud_result_cache_misses_total"] == 2
+            assert values["compas_cloud_result_cache_entries"] == 2
+            assert values["compas_cloud_result_cache_bytes"] == cache["bytes"]
+            assert values["compas_cloud_result_cache_bytes_limit"] == 2 * 1024 * 1024
+            assert values["compas_cloud_shared_values"] == 1 and values["compas_cloud_shared_bytes"] == shared["bytes"]
+            proxy.clear_result_cache()
+            proxy.unshare("site model")
+            state = json.loads(get(server, "/api/state")[2])
+            assert state["result_cache"]["entries"] == 0 and state["result_cache"]["bytes"] == 0
+            assert state["shared"] == {"names": [], "bytes": 0}
+
+
+def test_state_and_metrics_of_a_server_without_a_result_cache():
+    with ServerProcess() as server:
+        state = json.loads(get(server, "/api/state")[2])
+        assert state["result_cache"] == {"enabled": False} and state["shared"] == {"names": [], "bytes": 0}
+        metrics = get(server, "/metrics")[2]
+        assert "compas_cloud_result_cache" not in metrics and "compas_cloud_shared_values 0" in metrics
