@@ -8,7 +8,7 @@ import threading
 _runs = {"count": 0}
 _lock = threading.Lock()
 
-__all__ = ["scaled_sum", "runs", "grow", "add_vertex", "vertex_count", "uses_callback"]
+__all__ = ["scaled_sum", "runs", "grow", "add_vertex", "vertex_count", "uses_callback", "opaque", "count_and_name"]
 
 
 def scaled_sum(values, scale=1.0, label="sum"):
@@ -66,6 +66,22 @@ def uses_callback(callback, value):
     with _lock:
         _runs["count"] += 1
     return callback(value)
+
+
+class Opaque(object):
+    """A value with no canonical form (not data): calls that take it are never cached."""
+
+
+def opaque():
+    """Return a new :class:`Opaque` (keep it on the server with ``cache=True``)."""
+    return Opaque()
+
+
+def count_and_name(value):
+    """Return the name of ``value``'s type, counting the run."""
+    with _lock:
+        _runs["count"] += 1
+    return type(value).__name__
 
 
 def _private():
