@@ -340,13 +340,13 @@ class Server:
         config = self.config
         if config.token is not None:
             self._say("token required: yes (from {0})".format(config.token_source))
-        if config.tls:
-            self._say("TLS: yes (wss://, certificate {0})".format(config.certfile))
         else:
             self._say(
                 "token required: no (loopback only: any program of any user on this machine can connect; "
                 "require one with --token-file or COMPAS_CLOUD_TOKEN)"
             )
+        if config.tls:
+            self._say("TLS: yes (wss://, certificate {0})".format(config.certfile))
         if not is_loopback(config.host) and not self.policy.allow:
             log.warning("listening on %s with no --allow list: every importable function can be called", config.host)
         for line in self.policy.warnings():

@@ -106,6 +106,7 @@ def test_with_a_token_the_page_shows_nothing_until_given_it_and_can_then_cancel(
             finally:
                 result = held.release()
             assert result == [] and len(held.errors) == 1  # the call was cancelled: the client got CallCancelled
+            assert "cancelled by an operator on the server's dashboard" in str(held.errors[0])
 
 
 def _strip_port(text):

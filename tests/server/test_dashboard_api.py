@@ -5,7 +5,10 @@ import os
 import stat
 import time
 
+import pytest
+
 from compas_cloud import Proxy
+from compas_cloud.errors import CallCancelled
 from helpers import ServerProcess
 
 TOKEN = "dashboard-api-token-0123456789"
@@ -92,6 +95,47 @@ def test_with_a_token_state_and_actions_need_it():
             assert get(server, "/api/action?do=explode", bearer())[0] == 400
             assert get(server, "/api/action?do=shutdown", bearer())[0] == 200
         assert server.wait(30) == 0
+
+
+def _running(server, count, headers=None):
+    """Wait until the dashboard's state shows ``count`` running calls; return that state."""
+    end = time.time() + 60
+    while True:
+        state = json.loads(get(server, "/api/state", headers)[2])
+        if len(state["running"]) == count or time.time() > end:
+            return state
+        time.sleep(0.05)
+
+
+def test_a_call_cancelled_from_the_dashboard_tells_the_client_who_cancelled_it(tmp_path):
+    flag = str(tmp_path / "release")
+    held = "tests.dashboard_tasks.held_at"
+    with ServerProcess("--token", TOKEN) as server:
+        with Proxy(host=server.host, port=server.port, autolaunch=False, verbose=False, token=TOKEN,
+                   progress=False) as proxy:
+            try:
+                future = proxy.submit(held, [1, 4, flag])
+                (call,) = _running(server, 1, bearer())["running"]
+                assert call["call"] == future.id and call["function"] == held
+                query = "/api/action?do=cancel&connection={0}&call={1}".format(call["connection"], call["call"])
+                assert get(server, query)[0] == 401  # without the token nothing changes
+                status, _, body = get(server, query, bearer())
+                assert status == 200 and json.loads(body) == {"done": True}
+                with pytest.raises(CallCancelled) as info:
+                    future.result(60)
+                assert "cancelled by an operator on the server's dashboard" in str(info.value)
+                state = json.loads(get(server, "/api/state", bearer())[2])
+                assert state["recent"][0]["outcome"] == "cancelled" and state["recent"][0]["call"] == future.id
+                # the connection goes on; a call the client cancels itself still says so
+                assert proxy.function("numpy.linalg.norm")([3, 4]) == 5.0
+                mine = proxy.submit(held, [2, 4, flag])
+                _running(server, 1, bearer())
+                assert mine.cancel() is True
+                with pytest.raises(CallCancelled) as info:
+                    mine.result(60)
+                assert "cancelled by the client" in str(info.value)
+            finally:
+                open(flag, "w").close()
 
 
 def test_open_starts_the_default_browser_on_the_dashboard(tmp_path, monkeypatch):
