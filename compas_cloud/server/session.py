@@ -300,7 +300,7 @@ class Session:
         try:
             if request.plain:
                 return dumps_plain(result)
-            if self.arrays:  # the client asked for binary messages with raw numeric arrays
+            if self.arrays and arrays.worth_packing({"result": result}):  # the client asked for binary arrays
                 return dumps_arrays(reply_ok(request.id, result))
             return dumps(reply_ok(request.id, result))
         except (TypeError, ValueError, OverflowError) as error:
@@ -432,7 +432,6 @@ class Session:
         if not cache:
             return text
         return self._encode_result(request, await self._keep(result, text))
-
 
     async def _call_inline(self, request, name, context, timed, elapsed):
         """Run a call that proved fast right here on the event loop; its events go out before its reply."""
