@@ -123,10 +123,7 @@ class Server:
             "batches_running": len(running_batches),
             "batch_tasks": counts,
         }
-        cache = getattr(self, "result_cache", None)  # the result cache, where the server has one
-        describe = getattr(cache, "describe", None) or getattr(cache, "stats", None)
-        if callable(describe):
-            snapshot["result_cache"] = describe()
+        snapshot.update(extra_ops.status(self))  # the result cache's figures and the shared names
         return snapshot
 
     def session_by_id(self, value):
@@ -197,9 +194,7 @@ class Server:
             "recent": list(monitor.recent)[::-1],
             "batches": batches,
         }
-        snapshot = self.snapshot()
-        if "result_cache" in snapshot:
-            state["result_cache"] = snapshot["result_cache"]
+        state.update(extra_ops.status(self))  # result_cache and shared, as status() reports them
         return state
 
     def dashboard_url(self):
@@ -345,13 +340,13 @@ class Server:
         config = self.config
         if config.token is not None:
             self._say("token required: yes (from {0})".format(config.token_source))
-        if config.tls:
-            self._say("TLS: yes (wss://, certificate {0})".format(config.certfile))
         else:
             self._say(
                 "token required: no (loopback only: any program of any user on this machine can connect; "
                 "require one with --token-file or COMPAS_CLOUD_TOKEN)"
             )
+        if config.tls:
+            self._say("TLS: yes (wss://, certificate {0})".format(config.certfile))
         if not is_loopback(config.host) and not self.policy.allow:
             log.warning("listening on %s with no --allow list: every importable function can be called", config.host)
         for line in self.policy.warnings():

@@ -49,7 +49,9 @@ class CallContext:
     Attributes
     ----------
     cancelled : bool
-        The client cancelled the call.
+        The call was cancelled (by the client, or from the dashboard).
+    cancelled_by : str or None
+        Who cancelled it, as the :class:`CallCancelled` error says.
     finished : bool
         The call has returned (or failed): its callbacks and events are dead.
     """
@@ -61,6 +63,7 @@ class CallContext:
         self.progress = progress
         self.output = output
         self.cancelled = False
+        self.cancelled_by = None
         self.finished = False
         self.gone = False
 
@@ -79,7 +82,7 @@ class CallContext:
     def check(self):
         """Raise :class:`CallCancelled` if the client cancelled the call."""
         if self.cancelled:
-            raise CallCancelled("the call was cancelled by the client")
+            raise CallCancelled("the call was cancelled by {0}".format(self.cancelled_by or "the client"))
 
     def emit(self, name, **fields):
         """Send the event ``name`` for this call and wait until it is handed to the connection.
@@ -118,11 +121,12 @@ class CallContext:
 
     # -- the event loop's side ----------------------------------------------------------
 
-    def cancel(self):
-        """Mark the call cancelled (called on the event loop); return False if it already ended."""
+    def cancel(self, by="the client"):
+        """Mark the call cancelled by ``by`` (called on the event loop); return False if it already ended."""
         if self.finished or self.cancelled:
             return False
         self.cancelled = True
+        self.cancelled_by = by
         return True
 
 

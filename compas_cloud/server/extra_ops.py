@@ -3,9 +3,10 @@
 Each handler takes the connection's :class:`~compas_cloud.server.session.Session`,
 the request's fields and the decoded message, and returns the result to send.
 """
-from compas_cloud.errors import LimitExceeded
+from compas_cloud.errors import LimitExceeded, SharingNotAllowed
 from compas_cloud.server import describe as describing
 from compas_cloud.server.result_cache import ResultCache
+from compas_cloud.server.security import is_loopback
 from compas_cloud.server.shared import SharedValues
 
 
@@ -47,8 +48,26 @@ async def _functions(session, fields, decoded):
     return await server.run_in_worker(describing.functions, server.functions, fields["module"])
 
 
+def check_sharing(server):
+    """Raise SharingNotAllowed unless the connections of ``server`` belong to one person or team.
+
+    They do when every connection presented the server's token, or when the
+    server has no token and listens on loopback only (every connection comes
+    from this machine). A server started in Python on a network address
+    without a token (the command line refuses to) serves strangers to one
+    another: it shares nothing.
+    """
+    if server.policy.token is None and not is_loopback(server.config.host):
+        raise SharingNotAllowed(
+            "this server listens on {0} without a token, so its connections may belong to different people: "
+            "it shares no values; start it with a token (--token-file) to share values between the connections "
+            "that present it".format(server.config.host)
+        )
+
+
 async def _share(session, fields, decoded):
     server = session.server
+    check_sharing(server)
     name = fields["name"]
     SharedValues.check_name(name)
     value = session.store.get(fields["ref"])
@@ -68,11 +87,13 @@ async def _share(session, fields, decoded):
 
 
 async def _shared(session, fields, decoded):
+    check_sharing(session.server)
     value, nbytes = session.server.shared_values.get(fields["name"])
     return await session.keep(value, nbytes)
 
 
 async def _unshare(session, fields, decoded):
+    check_sharing(session.server)
     nbytes = session.server.shared_values.unshare(fields["name"])
     session.server.stored_bytes -= nbytes
     return True

@@ -45,6 +45,9 @@ _ASSETS = {
 
 _LOOPBACK_NAMES = ("localhost",)
 
+#: Who cancelled a call cancelled from the dashboard, as the client's CallCancelled error says.
+DASHBOARD_CANCEL = "an operator on the server's dashboard"
+
 
 def response(status, body, content_type="text/plain; charset=utf-8", extra=None):
     """Build a ``websockets`` HTTP response with the headers every answer here carries."""
@@ -215,7 +218,7 @@ class HttpRoutes(object):
             for key in list(session.running_calls):
                 if str(key) == call:
                     log.info("call %r of %s cancelled from the dashboard", key, session.peer)
-                    return json_response(200, {"done": session.cancel(key)})
+                    return json_response(200, {"done": session.cancel(key, by=DASHBOARD_CANCEL)})
             return json_response(404, {"error": "no such call running"})
         freed = server.free_session_references(session)
         log.info("%d references of %s freed from the dashboard", freed, session.peer)

@@ -67,7 +67,7 @@ class Session:
         self.store = ReferenceStore()
         self.tasks = set()
         self.running_calls = {}  # request id -> task of the calls in flight (for cancel and the call limit)
-        self._cancelled = set()
+        self._cancelled = {}  # request id -> who cancelled it ("the client", "the dashboard"), until it ends
         self.call_contexts = {}  # request id -> CallContext of the calls in flight (events, callbacks, cancel)
         self.callback_answers = CallbackAnswers()
         self.messages = 0
@@ -196,10 +196,10 @@ class Session:
                 watched.outcome = "cancelled"
             if request.plain or request.id not in self._cancelled:
                 raise  # the connection is closing: nobody to answer
-            self._cancelled.discard(request.id)
+            who = self._cancelled.pop(request.id)
             error = CallCancelled(
-                "call {0!r} was cancelled by the client; a function already running finishes in the "
-                "background and its result is dropped".format(request.id)
+                "call {0!r} was cancelled by {1}; a function already running finishes in the "
+                "background and its result is dropped".format(request.id, who)
             )
             text = self.encode_error(request.id, False, error)
         except Exception as error:
@@ -213,19 +213,20 @@ class Session:
     def _call_done(self, rid, task):
         if self.running_calls.get(rid) is task:
             del self.running_calls[rid]
-        self._cancelled.discard(rid)
+        self._cancelled.pop(rid, None)
 
-    def cancel(self, target):
+    def cancel(self, target, by="the client"):
+        """Cancel the call ``target`` of this connection; ``by`` names who did, for the error the client gets."""
         if isinstance(target, dict):
             target = target.get("cached")
         task = self.running_calls.get(target)
         if task is None or task.done():
             return False
-        self._cancelled.add(target)
+        self._cancelled[target] = by
         task.cancel()
         context = self.call_contexts.get(target)
         if context is not None:
-            context.cancel()  # the function stops at its next report(), callback or check_cancelled()
+            context.cancel(by)  # the function stops at its next report(), callback or check_cancelled()
         return True
 
     async def keep(self, value, nbytes=None):

@@ -106,6 +106,7 @@ def test_with_a_token_the_page_shows_nothing_until_given_it_and_can_then_cancel(
             finally:
                 result = held.release()
             assert result == [] and len(held.errors) == 1  # the call was cancelled: the client got CallCancelled
+            assert "cancelled by an operator on the server's dashboard" in str(held.errors[0])
 
 
 def _strip_port(text):
@@ -146,3 +147,28 @@ def test_a_page_from_another_origin_cannot_read_the_state():
         httpd.shutdown()
         httpd.server_close()
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_the_page_shows_the_result_cache_and_the_shared_values():
+    with ServerProcess("--result-cache", "1") as server:
+        with Proxy(host=server.host, port=server.port, autolaunch=False, verbose=False) as proxy:
+            for _ in range(4):
+                proxy.call("tests.beyond_tasks.scaled_sum", [[1, 2]], cache_result=True)  # 1 miss, 3 hits
+            proxy.share(proxy.cache([1, 2, 3]), "site model")
+            with Browser("http://{0}:{1}/".format(server.host, server.port)) as browser:
+                shown = browser.wait_for(_text("#shared") + ".includes('site model') && " + _text("#result-cache"))
+                assert shown, browser.evaluate("document.body.innerText")
+                figures = browser.evaluate(
+                    "Object.fromEntries([...document.querySelectorAll('#result-cache dd')]"
+                    ".map(dd => [dd.dataset.key, dd.innerText]))")
+                assert figures["hits"] == "3 (75% of 4)" and figures["misses"] == "1" and figures["entries"] == "1"
+                assert figures["size"].endswith("of 1.0 MiB")
+                assert "list" in browser.evaluate(_text("#shared")) and "(1," in browser.evaluate(_text("#shared-count"))
+                proxy.unshare("site model")
+                assert browser.wait_for(_text("#shared") + ".includes('nothing shared')")
+
+
+def test_the_page_says_when_the_server_has_no_result_cache():
+    with ServerProcess() as server:
+        with Browser("http://{0}:{1}/".format(server.host, server.port)) as browser:
+            assert browser.wait_for(_text("#result-cache") + ".includes('--result-cache')")

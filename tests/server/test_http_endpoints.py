@@ -121,6 +121,21 @@ def test_the_websocket_handshake_at_the_same_paths_still_upgrades():
             ws.close()
 
 
+def _start_lines(server):
+    assert server.wait_line("functions allowed:")  # the last line of the start-up report
+    return [line for line in server.lines if line.startswith(("token required", "TLS"))]
+
+
+def test_the_start_up_lines_tell_the_token_and_tls_apart(tmp_path):
+    with ServerProcess("--token", TOKEN) as server:
+        assert _start_lines(server) == ["token required: yes (from --token)"]
+    ca, cert, key = make_certificates(str(tmp_path))
+    with ServerProcess("--certfile", cert, "--keyfile", key) as server:
+        lines = _start_lines(server)
+        assert len(lines) == 2 and lines[0].startswith("token required: no (loopback only")
+        assert lines[1] == "TLS: yes (wss://, certificate {0})".format(cert)
+
+
 def test_healthz_over_https_with_the_test_ca(tmp_path):
     import ssl
 
