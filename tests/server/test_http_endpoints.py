@@ -1,6 +1,7 @@
 """/healthz and /metrics over plain HTTP (http.client) against real server processes."""
 import http.client
 import json
+import os
 import re
 import threading
 import time
@@ -8,7 +9,7 @@ import time
 import pytest
 
 from compas_cloud import Proxy
-from helpers import ServerProcess, make_certificates
+from helpers import ROOT, ServerProcess, make_certificates
 
 TOKEN = "metrics-test-token-0123456789"
 
@@ -72,6 +73,18 @@ def test_metrics_without_a_token_server_count_calls_bytes_and_references():
             assert values["compas_cloud_up"] == 1
             proxy.free(kept)
             assert samples(get(server, "/metrics")[2])["compas_cloud_references"] == 0
+
+
+def test_every_metric_is_in_the_deploy_guide():
+    """docs/deploy.md lists what /metrics exports (a full name, or the ``_suffix`` of a listed family)."""
+    with open(os.path.join(ROOT, "docs", "deploy.md")) as handle:
+        guide = handle.read()
+    with ServerProcess("--result-cache", "1") as server:
+        names = re.findall(r"^# TYPE ([a-z_]+) ", get(server, "/metrics")[2], re.M)
+    assert "compas_cloud_result_cache_hits_total" in names and "compas_cloud_batch_tasks" in names
+    for name in names:
+        short = "`_" + name.split("compas_cloud_result_cache_", 1)[-1] + "`"
+        assert "`" + name in guide or (name.startswith("compas_cloud_result_cache_") and short in guide), name
 
 
 def test_metrics_behind_the_token():
