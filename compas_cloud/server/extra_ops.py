@@ -71,9 +71,9 @@ async def _share(session, fields, decoded):
     name = fields["name"]
     SharedValues.check_name(name)
     value = session.store.get(fields["ref"])
-    nbytes = session.store._sizes.get(session.store._key(fields["ref"]), 0)
+    nbytes = session.store.size_of(fields["ref"])
     shared = server.shared_values
-    replaced = shared._values.get(name, (None, 0))[1]
+    replaced = shared.size_of(name)
     limit = server.config.max_total_memory
     total = server.stored_bytes - replaced + nbytes
     if limit is not None and total > limit:
@@ -89,7 +89,7 @@ async def _share(session, fields, decoded):
 async def _shared(session, fields, decoded):
     check_sharing(session.server)
     value, nbytes = session.server.shared_values.get(fields["name"])
-    return await session._keep(value, nbytes)
+    return await session.keep(value, nbytes)
 
 
 async def _unshare(session, fields, decoded):
