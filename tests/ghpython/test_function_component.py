@@ -186,3 +186,18 @@ def test_the_documented_example_offset_polygon(gh, connected):
     assert component.messages("Error") == [] and component.messages("Warning") == []
     corners = sorted(tuple(round(c, 6) for c in point) for point in result)
     assert corners == [(1.0, 1.0, 0.0), (1.0, 3.0, 0.0), (3.0, 1.0, 0.0), (3.0, 3.0, 0.0)]
+
+
+def test_the_rhino_8_set_runs_the_same_component(gh, connected):
+    """ghpython/components_cpython/Cloud_Function (Rhino 8's CPython script component) through the same harness."""
+    import os
+
+    from gh_harness import ROOT, LoadedComponent
+
+    _, proxy = connected
+    folder = os.path.join(ROOT, "ghpython", "components_cpython", "Cloud_Function")
+    with open(os.path.join(folder, "code.py")) as handle:
+        assert handle.readline().startswith("# r: compas_cloud")
+    component = LoadedComponent(folder, gh.document())
+    assert _rebuilt(component, proxy=proxy, function=SCALED_SUM) == FIXED + ["values", "scale", "label"]
+    assert component.solve(proxy=proxy, function=SCALED_SUM, values=[1, 2], scale=3.0)["result"] == ["sum", 9.0]
