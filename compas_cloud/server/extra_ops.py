@@ -7,6 +7,7 @@ from compas_cloud.errors import LimitExceeded, SharingNotAllowed
 from compas_cloud.server import describe as describing
 from compas_cloud.server.result_cache import ResultCache
 from compas_cloud.server.security import is_loopback
+from compas_cloud.server.store import sizeof
 from compas_cloud.server.shared import SharedValues
 
 
@@ -27,6 +28,26 @@ def result_cache_for(server, fields):
     if not fields.get("cache_result") or fields.get("callbacks") or fields.get("output"):
         return None
     return getattr(server, "result_cache", None)
+
+
+async def offloaded(server, fields, name, args, kwargs, run):
+    """Return the result of an offloaded call: from the result cache, or ``await run()`` and cache it.
+
+    For calls that run on the executor (``executor``, ``--offload``): the key is
+    taken and the copies made in the worker pool, not on the event loop.
+    """
+    cache = result_cache_for(server, fields)
+    if cache is None:
+        return await run()
+    key = await server.run_in_worker(cache.key, name, args, kwargs)
+    if key is not None:
+        found, value = await server.run_in_worker(cache.get, key)
+        if found:
+            return value
+    result = await run()
+    if key is not None:
+        await server.run_in_worker(lambda: cache.put(key, result, sizeof(result)))
+    return result
 
 
 def status(server):
@@ -71,9 +92,9 @@ async def _share(session, fields, decoded):
     name = fields["name"]
     SharedValues.check_name(name)
     value = session.store.get(fields["ref"])
-    nbytes = session.store._sizes.get(session.store._key(fields["ref"]), 0)
+    nbytes = session.store.size_of(fields["ref"])
     shared = server.shared_values
-    replaced = shared._values.get(name, (None, 0))[1]
+    replaced = shared.size_of(name)
     limit = server.config.max_total_memory
     total = server.stored_bytes - replaced + nbytes
     if limit is not None and total > limit:
@@ -89,7 +110,7 @@ async def _share(session, fields, decoded):
 async def _shared(session, fields, decoded):
     check_sharing(session.server)
     value, nbytes = session.server.shared_values.get(fields["name"])
-    return await session._keep(value, nbytes)
+    return await session.keep(value, nbytes)
 
 
 async def _unshare(session, fields, decoded):

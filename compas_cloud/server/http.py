@@ -218,7 +218,7 @@ class HttpRoutes(object):
             for key in list(session.running_calls):
                 if str(key) == call:
                     log.info("call %r of %s cancelled from the dashboard", key, session.peer)
-                    return json_response(200, {"done": session._cancel(key, by=DASHBOARD_CANCEL)})
+                    return json_response(200, {"done": session.cancel(key, by=DASHBOARD_CANCEL)})
             return json_response(404, {"error": "no such call running"})
         freed = server.free_session_references(session)
         log.info("%d references of %s freed from the dashboard", freed, session.peer)
