@@ -5,6 +5,7 @@ import os
 import pathlib
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -231,3 +232,78 @@ def test_the_deploy_guide_covers_what_operators_need():
                    "## Security settings on a shared network", "--certfile", "cafile=", "images/dashboard.png"):
         assert needed in text, needed
     assert os.path.exists(os.path.join(ROOT, "docs", "images", "dashboard.png"))
+
+
+def _substitute(command, replacements):
+    return [replacements.get(item, item) for item in command]
+
+
+def test_the_compose_stack_runs_as_processes(tmp_path):
+    """compose.yaml's command lines, run here as plain processes on loopback (service names -> 127.0.0.1):
+    the Dask scheduler (and its healthcheck), two workers, and the server on --executor dask running a batch."""
+    distributed = pytest.importorskip("distributed")
+    services = compose()["services"]
+    scheduler_port, dask_dashboard, port = free_port(), free_port(), free_port()
+    address = "tcp://127.0.0.1:{0}".format(scheduler_port)
+    replacements = {"8786": str(scheduler_port), ":8787": "127.0.0.1:{0}".format(dask_dashboard),
+                    "tcp://scheduler:8786": address}
+    token = "compose-stack-token-0123456789"
+    env = _image_env(tmp_path, port, token)
+    env["COMPAS_CLOUD_HOST"] = "127.0.0.1"
+    commands = {
+        "scheduler": _substitute(services["scheduler"]["entrypoint"], replacements) + ["--host", "127.0.0.1"],
+        "worker-1": _substitute(services["worker-1"]["entrypoint"], replacements) + ["--host", "127.0.0.1"],
+        "worker-2": _substitute(services["worker-2"]["entrypoint"], replacements) + ["--host", "127.0.0.1"],
+        "compas_cloud": exec_form("ENTRYPOINT") + _substitute(services["compas_cloud"]["command"], replacements),
+    }
+    logs, processes = {}, {}
+    try:
+        for name in ("scheduler", "worker-1", "worker-2", "compas_cloud"):
+            logs[name] = open(str(tmp_path / (name + ".log")), "w+")
+            processes[name] = subprocess.Popen(commands[name], env=env, cwd=ROOT, stdout=logs[name],
+                                               stderr=subprocess.STDOUT, start_new_session=True)
+        check = _substitute(services["scheduler"]["healthcheck"]["test"][1:], {})
+        check = [item.replace("8787", str(dask_dashboard)) for item in check]
+        deadline = time.time() + 120
+        while subprocess.call(check, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) != 0:
+            assert processes["scheduler"].poll() is None and time.time() < deadline, _logs(logs)
+            time.sleep(0.5)
+        with distributed.Client(address, timeout=60) as dask_client:
+            dask_client.wait_for_workers(2, timeout=120)
+            names = {info["name"] for info in dask_client.scheduler_info()["workers"].values()}
+            assert names == {"worker-1", "worker-2"}
+            workers = set(dask_client.scheduler_info()["workers"])
+        while _healthcheck(env) != 0:
+            assert processes["compas_cloud"].poll() is None and time.time() < deadline, _logs(logs)
+            time.sleep(0.2)
+        from compas_cloud import Proxy
+
+        with Proxy(host="127.0.0.1", port=port, token=token, autolaunch=False, verbose=False) as proxy:
+            batch = proxy.batch([("numpy.linalg.norm", [[3 * i, 4 * i]], {}) for i in range(6)])
+            status = batch.wait(120)
+            assert status["state"] == "finished", status
+            assert batch.results() == [5.0 * i for i in range(6)]
+            assert {task["worker"] for task in status["tasks"]} <= workers
+            executor = proxy.status()["executor"]
+            assert executor["name"] == "dask" and executor["scheduler"] == address
+    finally:
+        for process in processes.values():
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+        for process in processes.values():
+            try:
+                process.wait(30)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+        for handle in logs.values():
+            handle.close()
+
+
+def _logs(logs):
+    text = []
+    for name, handle in logs.items():
+        handle.flush()
+        handle.seek(0)
+        text.append("--- {0}\n{1}".format(name, handle.read()[-3000:]))
+    return "\n".join(text)
