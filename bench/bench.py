@@ -190,7 +190,7 @@ def summary(values):
 def burst(system, port, repeats, calls):
     rates, p99s = [], []
     for repeat in range(repeats):
-        start_at = time.time() + 4.0
+        start_at = time.time() + (12.0 if system.transport == "dotnet" else 4.0)
         outs, processes = [], []
         for index in range(4):
             out = os.path.join(LOGS, "{0}-burst-{1}-{2}-{3}.json".format(system.key, port, repeat, index))
@@ -208,7 +208,8 @@ def burst(system, port, repeats, calls):
 
 
 def head_of_line(system, port):
-    start_at = time.time() + 5.0
+    # Clients on .NET need longer to start (Mono and pythonnet load) before the common start time.
+    start_at = time.time() + (15.0 if system.transport == "dotnet" else 5.0)
     processes, outs = [], []
     for index in range(3):
         out = os.path.join(LOGS, "{0}-hol-{1}-{2}.json".format(system.key, port, index))
@@ -223,6 +224,8 @@ def head_of_line(system, port):
             return part
     idle = [x for part in parts for x in part["idle"]]
     during = [x for part in parts for x in part["during"]]
+    if not idle:
+        return {"error": "no small call finished in the idle phase (the clients started too late)"}
     idle_p99 = percentile(idle, 99) * 1e3
     during_p99 = percentile(during, 99) * 1e3 if during else None
     return {
