@@ -194,7 +194,7 @@ def foreign(host, port, answer):
     )
 
 
-def refused(host, port, status, token_source=None, body=b""):
+def refused(host, port, status, token_source=None, body=b"", origin=None):
     """The :class:`~compas_cloud.errors.AccessDenied` for a handshake a compas_cloud server refused (401 or 403).
 
     ``token_source`` says where the token this client sent came from (None: it sent none).
@@ -204,8 +204,8 @@ def refused(host, port, status, token_source=None, body=b""):
     if excerpt:
         log.info("%s refused the handshake (HTTP %s): %s", where, status, excerpt)
     if status == 403:
-        text = ("the server at {0} refused the connection (HTTP 403: origin): it refuses browser origins it was not "
-                "started with; start it with --allow-origin <the page's origin> (see docs/security.md)".format(where))
+        text = ("the server at {0} refused the connection (HTTP 403): it refuses the origin {1}; start it with "
+                "--allow-origin {1} to let it in (see docs/security.md)".format(where, origin or "this client sent"))
     elif token_source:
         text = ("the server at {0} refused the token (HTTP 401) from {1}: it is not this server's token; pass the one "
                 "it was started with (Proxy(token=...) or COMPAS_CLOUD_TOKEN)".format(where, token_source))
@@ -261,12 +261,13 @@ def explain(url, headers=None, timeout=5.0, token_source=None, autolaunch_off=Fa
     if answer.status == 101:
         return None
     if answer.status in (401, 403):
-        return refused(host, port, answer.status, token_source, answer.body)
+        origin = dict((key.lower(), value) for key, value in (headers or {}).items()).get("origin")
+        return refused(host, port, answer.status, token_source, answer.body, origin)
     return foreign(host, port, answer)
 
 
 def websocket_server(url, timeout=5.0):
-    """Return ``(server header, True)`` of the websocket service at ``url`` ("" when unknown)."""
+    """Return the ``Server`` header of the websocket service at ``url`` ("" when unknown)."""
     try:
         scheme, host, port, path = address.parse_url(url)
         if scheme != "ws":
