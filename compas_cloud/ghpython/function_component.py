@@ -49,7 +49,7 @@ def parameter_specs(description):
     specs = []
     for index, parameter in enumerate(parameters):
         kind = parameter.get("kind")
-        typed = " ".join(text for text in (parameter.get("annotation"), parameter.get("type")) if text).lower()
+        typed = " ".join(_first_alternative(text) for text in (parameter.get("annotation"), parameter.get("type")) if text)
         default = parameter.get("default")
         listed = any(word in typed for word in _SEQUENCE_WORDS) or isinstance(default, list)
         text = parameter.get("description") or ""
@@ -72,6 +72,18 @@ def parameter_specs(description):
             }
         )
     return specs
+
+
+def _first_alternative(text):
+    """Return the first type of a union, lower case: ``"float | list[float]"`` and ``"float or list"`` give ``"float"``.
+
+    A parameter that takes one value or a list takes items in Grasshopper: the
+    component decides by the first (main) type a docstring or annotation names.
+    """
+    text = text.lower().replace("optional[", "").replace("union[", "")
+    for separator in ("|", " or ", ","):
+        text = text.split(separator)[0]
+    return text.strip()
 
 
 def call_arguments(specs, values):

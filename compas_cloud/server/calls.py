@@ -79,7 +79,9 @@ async def call(session, request, decoded):
     cache = fields["cache"]
     if fields.get("executor") or server.batches.offloaded(name):
         # Run in the executor's worker processes, not in this process.
-        result = await run_offloaded(server.batches, name, args, kwargs)
+        result = await extra_ops.offloaded(
+            server, fields, name, args, kwargs, lambda: run_offloaded(server.batches, name, args, kwargs)
+        )
         if cache:
             return session.encode_result(request, await session.keep(result))
         return await server.run_in_worker(session.encode_result, request, result, "the result of {0!r}".format(name))

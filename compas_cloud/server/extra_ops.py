@@ -7,6 +7,7 @@ from compas_cloud.errors import LimitExceeded, SharingNotAllowed
 from compas_cloud.server import describe as describing
 from compas_cloud.server.result_cache import ResultCache
 from compas_cloud.server.security import is_loopback
+from compas_cloud.server.store import sizeof
 from compas_cloud.server.shared import SharedValues
 
 
@@ -27,6 +28,26 @@ def result_cache_for(server, fields):
     if not fields.get("cache_result") or fields.get("callbacks") or fields.get("output"):
         return None
     return getattr(server, "result_cache", None)
+
+
+async def offloaded(server, fields, name, args, kwargs, run):
+    """Return the result of an offloaded call: from the result cache, or ``await run()`` and cache it.
+
+    For calls that run on the executor (``executor``, ``--offload``): the key is
+    taken and the copies made in the worker pool, not on the event loop.
+    """
+    cache = result_cache_for(server, fields)
+    if cache is None:
+        return await run()
+    key = await server.run_in_worker(cache.key, name, args, kwargs)
+    if key is not None:
+        found, value = await server.run_in_worker(cache.get, key)
+        if found:
+            return value
+    result = await run()
+    if key is not None:
+        await server.run_in_worker(lambda: cache.put(key, result, sizeof(result)))
+    return result
 
 
 def status(server):

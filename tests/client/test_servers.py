@@ -167,3 +167,20 @@ def test_a_call_in_flight_fails_over_when_its_server_dies(two_servers):
         for watcher in watchers:
             watcher.close()
         pool.close()
+
+
+def test_offload_and_batch_through_a_pool(two_servers):
+    a, b = two_servers
+    pool = Proxy(servers=[_address(a), _address(b)], verbose=False)
+    try:
+        where = pool.offload("tests.batch_tasks.where")
+        assert where["pid"] not in (a.pid, b.pid)  # an executor worker process of one of them
+        batch = pool.batch([("math.hypot", [3, 4], {}), ("math.hypot", [6, 8], {})])
+        batch.wait(120)
+        assert batch.results() == [5.0, 10.0]
+        ref = pool.cache([1, 2])
+        with pytest.raises(ReferenceNotFound):
+            pool.batch([("builtins.sum", [ref], {})])
+        assert pool.offload("builtins.sum", [ref]) == 3  # on the server holding the reference
+    finally:
+        pool.close()

@@ -1,6 +1,8 @@
 """Every Python block of the documentation site and of README.rst runs, against a real server.
 
-docs/tutorial.md has its own test (its blocks share one session and check their results). Here each
+docs/tutorial.md and docs/sharing.md have their own tests (tests/docs/test_tutorial_page.py: its blocks
+share one session and check their results; tests/docs/test_sharing_page.py: its blocks need a result cache,
+two servers and the Grasshopper side's names set up). Here each
 other page runs its blocks in order in one namespace of its own. A page says ``Proxy()`` or
 ``Proxy(python=r"C:\\...")`` for its reader's machine; here every ``Proxy(...)`` is pointed at the test's
 server instead. Nothing else of the text is changed. A line ``print(...)  # value`` (a number, list or
@@ -21,6 +23,8 @@ FENCE = re.compile(r"^( *)```python\n(.*?)^\1```", re.S | re.M)
 RST_BLOCK = re.compile(r"^\.\. code-block:: python\n\n((?:(?: {4}.*)?\n)+)", re.M)
 PROXY = re.compile(r"\bProxy\([^()]*\)")
 PROMISE = re.compile(r"^\s*print\(.*\)\s+#\s*([-\d\[\]'\"][^\s,]*)")
+#: Pages whose blocks run in a test of their own.
+OWN_TESTS = ("tutorial.md", "sharing.md")
 
 
 def read(path):
@@ -37,13 +41,13 @@ def readme_blocks():
 
 
 def pages():
-    """(name, blocks) of every page with Python blocks, but the tutorial."""
+    """(name, blocks) of every page with Python blocks, but those of OWN_TESTS."""
     found = []
     for folder, _, names in sorted(os.walk(DOCS)):
         for name in sorted(names):
             path = os.path.join(folder, name)
             relative = os.path.relpath(path, DOCS).replace(os.sep, "/")
-            if name.endswith(".md") and relative != "tutorial.md":
+            if name.endswith(".md") and relative not in OWN_TESTS:
                 blocks = markdown_blocks(path)
                 if blocks:
                     found.append(("docs/" + relative, blocks))

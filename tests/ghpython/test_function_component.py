@@ -147,3 +147,57 @@ def test_call_arguments_of_described_parameters():
     assert "'e'" in str(error.value)
     with pytest.raises(ValueError):
         call_arguments(specs, [None, None, None, None, "x"])
+
+
+def test_list_or_item_access_from_the_first_type_of_a_union():
+    from compas_cloud.ghpython.function_component import parameter_specs
+
+    cases = [
+        ({"annotation": "list[float]"}, "list"),
+        ({"type": "list of float"}, "list"),
+        ({"type": "sequence[point] | :class:`compas.geometry.Polygon`"}, "list"),
+        ({"type": "float | list[tuple[float, float]]"}, "item"),
+        ({"type": "int or list of int"}, "item"),
+        ({"type": "float, optional"}, "item"),
+        ({"annotation": "Optional[List[float]]"}, "list"),
+        ({"annotation": "Union[float, List[float]]"}, "item"),
+        ({"has_default": True, "default": [0, 0, 1]}, "list"),
+        ({}, "item"),
+    ]
+    for extra, access in cases:
+        parameter = {"name": "p", "kind": "positional_or_keyword", "has_default": False, "default": None}
+        parameter.update(extra)
+        assert parameter_specs({"parameters": [parameter]})[0]["access"] == access, extra
+
+
+def test_the_documented_example_offset_polygon(gh, connected):
+    """docs/grasshopper.md's figure: offset_polygon's inputs, item access for distance, points in, points out."""
+    pytest.importorskip("compas")
+    _, proxy = connected
+    component = gh.load("Cloud_Function")
+    name = "compas.geometry.offset_polygon"
+    assert _rebuilt(component, proxy=proxy, function=name) == FIXED + ["polygon", "distance", "tol"]
+    params = dict((param.NickName, param) for param in component.instance.Params.Input)
+    assert [params[n].Access for n in ("polygon", "distance", "tol")] == [
+        "GH_ParamAccess.list", "GH_ParamAccess.item", "GH_ParamAccess.item"]
+    assert [params[n].Optional for n in ("polygon", "distance", "tol")] == [False, False, True]
+    square = NetList([Point3d(0, 0, 0), Point3d(4, 0, 0), Point3d(4, 4, 0), Point3d(0, 4, 0)])
+    result = component.solve(proxy=proxy, function=name, polygon=square, distance=1.0)["result"]
+    assert component.messages("Error") == [] and component.messages("Warning") == []
+    corners = sorted(tuple(round(c, 6) for c in point) for point in result)
+    assert corners == [(1.0, 1.0, 0.0), (1.0, 3.0, 0.0), (3.0, 1.0, 0.0), (3.0, 3.0, 0.0)]
+
+
+def test_the_rhino_8_set_runs_the_same_component(gh, connected):
+    """ghpython/components_cpython/Cloud_Function (Rhino 8's CPython script component) through the same harness."""
+    import os
+
+    from gh_harness import ROOT, LoadedComponent
+
+    _, proxy = connected
+    folder = os.path.join(ROOT, "ghpython", "components_cpython", "Cloud_Function")
+    with open(os.path.join(folder, "code.py")) as handle:
+        assert handle.readline().startswith("# r: compas_cloud")
+    component = LoadedComponent(folder, gh.document())
+    assert _rebuilt(component, proxy=proxy, function=SCALED_SUM) == FIXED + ["values", "scale", "label"]
+    assert component.solve(proxy=proxy, function=SCALED_SUM, values=[1, 2], scale=3.0)["result"] == ["sum", 9.0]

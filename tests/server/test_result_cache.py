@@ -172,3 +172,24 @@ def test_a_server_without_a_result_cache_runs_every_call(proxy):
     assert proxy.call(TASKS + "runs") == count + 2
     assert proxy.status()["result_cache"] == {"enabled": False}
     assert proxy.clear_result_cache() == 0
+
+
+def test_offloaded_calls_use_the_result_cache_too():
+    process = ServerProcess("--result-cache", "1", "--executor-workers", "1", "--offload", "tests.batch_tasks.where")
+    try:
+        proxy = Proxy(host=process.host, port=process.port, autolaunch=False, verbose=False)
+        try:
+            first = proxy.call("tests.batch_tasks.where", [0.0], cache_result=True)  # --offload: on the executor
+            assert first["pid"] != process.pid
+            assert proxy.call("tests.batch_tasks.where", [0.0], cache_result=True) == first
+            assert proxy.offload("tests.batch_tasks.where", [0.0], cache_result=True) == first
+            stats = _stats(proxy)
+            assert (stats["hits"], stats["misses"], stats["entries"]) == (2, 1, 1)
+            proxy.offload("tests.batch_tasks.where", [0.01], cache_result=True)  # other arguments: computed
+            proxy.offload("tests.batch_tasks.where", [0.0])  # not asked for: computed, not counted
+            stats = _stats(proxy)
+            assert (stats["hits"], stats["misses"], stats["entries"]) == (2, 2, 2)
+        finally:
+            proxy.close()
+    finally:
+        process.stop()
