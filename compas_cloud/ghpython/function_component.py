@@ -23,6 +23,7 @@ Python 2.7 and IronPython safe.
 from __future__ import absolute_import
 
 from compas_cloud.errors import CloudError
+from compas_cloud.ghpython.conversions import to_wire
 from compas_cloud.ghpython.components import _proxy_for, report, run_call
 from compas_cloud.ghpython.host import WARNING, REMARK, add_message, _document, _schedule_delegate, invoke_on_ui
 from compas_cloud.ghpython.host import sticky, component_key
@@ -218,6 +219,12 @@ def run_function(component, proxy=None, function=None, cache_result=False, backg
     names = _current_names(component)
     if names != [spec["name"] for spec in specs]:
         add_message(component, REMARK, "waiting for the inputs of {0}".format(function))
+        return None
+    try:
+        # converted here, so that a value that cannot be sent is named by its input, not as 'args'
+        values = [to_wire(value, "input '{0}'".format(spec["name"])) for spec, value in zip(specs, values)]
+    except CloudError as error:
+        report(component, error)
         return None
     try:
         args, kwargs = call_arguments(specs, values)
