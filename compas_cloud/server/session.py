@@ -18,10 +18,11 @@ from compas_cloud.errors import (
 )
 from compas_cloud.protocol import arrays
 from compas_cloud.protocol.codec import MAX_DEPTH
-from compas_cloud.protocol import dumps, dumps_arrays, dumps_plain, loads
+from compas_cloud.protocol import dumps_plain, loads
 from compas_cloud.protocol.conversation_server import SEND, Reply, ServerConversation
 from compas_cloud.server import memory
 from compas_cloud.server.callbacks import CallbackAnswers
+from compas_cloud.server.fastjson import dumps, dumps_arrays
 from compas_cloud.server.ops import OPS
 from compas_cloud.server.store import ReferenceStore, sizeof
 
@@ -67,6 +68,7 @@ class Session:
         self.calls = 0
         self.client = {}
         self.arrays = False  # send binary arrays1 messages (the client listed "arrays1" in hello)
+        self.inline_request = None  # the call being served on the event loop (compas_cloud.server.inline)
 
     @property
     def peer(self):
@@ -144,9 +146,18 @@ class Session:
             await self.send(self.encode_reply(what))
             return
         request = what.request
+        inline = request.op == "call" and self.server.inline.admits(request, len(message))
         if what.in_order:
             # Plain messages carry no id: answer them one after the other, in order.
+            self.inline_request = request if inline else None
             await self._serve(request, decoded)
+            return
+        if inline:  # a function that proved fast: run it now, on the loop, without the pool hop
+            self.inline_request = request
+            try:
+                await self._serve(request, decoded)
+            finally:
+                self.conversation.ended(request.id)
             return
         task = asyncio.ensure_future(self._serve(request, decoded))
         self.tasks.add(task)
@@ -268,7 +279,7 @@ class Session:
         message = reply.message()
         if reply.plain:
             return dumps_plain(message)
-        if self.arrays and reply.ok:  # the client asked for binary messages with raw numeric arrays
+        if self.arrays and reply.ok and arrays.worth_packing({"result": reply.value}):  # the client asked for binary arrays
             return dumps_arrays(message)
         return dumps(message)
 
