@@ -23,6 +23,7 @@ Python 2.7 and IronPython safe.
 from __future__ import absolute_import
 
 from compas_cloud.errors import CloudError
+from compas_cloud.ghpython.conversions import to_wire
 from compas_cloud.ghpython.components import _proxy_for, report, run_call
 from compas_cloud.ghpython.host import WARNING, REMARK, add_message, _document, _schedule_delegate, invoke_on_ui
 from compas_cloud.ghpython.host import sticky, component_key
@@ -215,6 +216,12 @@ def run_function(component, proxy=None, function=None, cache_result=False, backg
         # a new function, or inputs removed or added by hand since: (re)build them after this solution
         _schedule_rebuild(component, specs, state.get("returns", ""))
         add_message(component, REMARK, "inputs rebuilt for {0}: connect them".format(function))
+        return None
+    try:
+        # converted here, so that a value that cannot be sent is named by its input, not as 'args'
+        values = [to_wire(value, "input '{0}'".format(spec["name"])) for spec, value in zip(specs, values)]
+    except CloudError as error:
+        report(component, error)
         return None
     try:
         args, kwargs = call_arguments(specs, values)

@@ -158,7 +158,7 @@ def prometheus_text(snapshot):
     out.metric("compas_cloud_connections", "gauge", "Connections open.", [("", None, snapshot["connections"])])
     out.metric("compas_cloud_connections_total", "counter", "Connections accepted since the start.",
                [("", None, monitor.connections_total)])
-    out.metric("compas_cloud_refused_handshakes_total", "counter", "Handshakes refused (origin, token).",
+    out.metric("compas_cloud_refused_handshakes_total", "counter", "Websocket handshakes and HTTP requests refused (origin, host, token).",
                [("", None, snapshot["refused_handshakes"])])
     out.metric("compas_cloud_references", "gauge", "Values stored for clients (references).",
                [("", None, snapshot["references"])])

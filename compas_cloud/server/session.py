@@ -64,6 +64,7 @@ class Session:
     def __init__(self, server, websocket):
         self.server = server
         self.websocket = websocket
+        self._peer = None  # "host:port" of the client, kept once known (a TLS socket forgets it when it closes)
         self.store = ReferenceStore()
         self.tasks = set()
         self.running_calls = {}  # request id -> task of the calls in flight (for cancel and the call limit)
@@ -77,8 +78,11 @@ class Session:
 
     @property
     def peer(self):
-        address = self.websocket.remote_address
-        return "{0}:{1}".format(address[0], address[1]) if address else "?"
+        if self._peer is None:
+            address = self.websocket.remote_address
+            if address:
+                self._peer = "{0}:{1}".format(address[0], address[1])
+        return self._peer or "?"
 
     async def run(self):
         """Serve the connection until it closes."""
