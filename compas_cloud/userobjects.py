@@ -420,7 +420,7 @@ def write_userobject(chunk, target, loose_chunk):
 
 def _read_chunk(loose_chunk, data):
     chunk = loose_chunk("UserObject")
-    if not chunk.Deserialize_Binary(data):
+    if chunk.Deserialize_Binary(data) is False:  # (a bool in the GH_IO versions that return one)
         raise ValueError("GH_IO could not read the chunk back")
     return chunk
 
