@@ -89,6 +89,15 @@ def test_every_metric_is_in_the_deploy_guide():
         assert "`" + name in guide or (name.startswith("compas_cloud_result_cache_") and short in guide), name
 
 
+def test_metrics_follow_the_origin_and_host_rules():
+    """A web page cannot read /metrics of a loopback server, not even by rebinding its DNS name to 127.0.0.1."""
+    with ServerProcess() as server:
+        assert get(server, "/metrics")[0] == 200
+        assert get(server, "/metrics", {"Origin": "http://evil.example"})[0] == 403
+        assert get(server, "/metrics", {"Host": "evil.example:{0}".format(server.port)})[0] == 403
+        assert get(server, "/metrics", {"Host": "localhost:{0}".format(server.port)})[0] == 200
+
+
 def test_metrics_behind_the_token():
     with ServerProcess("--token", TOKEN) as server:
         status, headers, body = get(server, "/metrics")
