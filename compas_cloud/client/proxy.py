@@ -5,7 +5,7 @@ import sys
 import threading
 
 from compas_cloud import __version__, auth
-from compas_cloud._compat import IPY, PY2, describe_runtime
+from compas_cloud._compat import describe_runtime
 from compas_cloud.client import launcher
 from compas_cloud.client.callbacks import CallEvents, encode_callbacks
 from compas_cloud.client.connection import Connection
@@ -119,8 +119,8 @@ class Proxy(object):
         How large numeric arrays travel: ``"lists"`` (the default: as raw bytes
         in binary messages when the server offers it, results rebuilt as lists,
         as with JSON), ``"numpy"`` (the same, but the server's numpy arrays come
-        back as numpy arrays) or ``"json"`` (always as JSON text). On IronPython
-        2.7, where byte strings are text, arrays always travel as JSON.
+        back as numpy arrays) or ``"json"`` (always as JSON text). IronPython 2.7
+        sends and reads binary messages too (see compas_cloud.protocol.arrays).
     token : str, optional
         The server's token (see docs/security.md). By default: the environment
         variable ``COMPAS_CLOUD_TOKEN``, else the token of a server launched on
@@ -208,10 +208,6 @@ class Proxy(object):
         self.transport_class = select_transport(transport)
         if arrays not in _ARRAY_MODES:
             raise ValueError("arrays must be one of {0}, not {1!r}".format(", ".join(_ARRAY_MODES), arrays))
-        if IPY and PY2:
-            # IronPython 2.7's struct/array/bytes joins give ``str`` (text): binary messages would go out as
-            # text frames. Keep to JSON there until that path is built on bytearray and tested on IronPython.
-            arrays = "json"
         self.arrays = arrays
         self.server_options = list(server_options or [])
         self.launched = None
