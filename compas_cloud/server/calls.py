@@ -124,7 +124,7 @@ async def call(session, request, decoded):
         # resolve and a call cancelled before a worker took it.
         if context is not None and session.call_contexts.get(request.id) is context:
             session.call_contexts.pop(request.id, None)
-        if elapsed:
+        if elapsed and result_cache is None:  # a hit of the result cache says nothing about the function's speed
             server.inline.record(name, elapsed[0], False)
     if not cache:
         return text
