@@ -31,6 +31,7 @@ from compas_cloud.protocol import (
 from compas_cloud.server import calls
 from compas_cloud.server import extra_ops
 from compas_cloud.server.callbacks import CallbackAnswers
+from compas_cloud.server.metrics import describe_error
 from compas_cloud.server import memory
 from compas_cloud.server.store import ReferenceStore, sizeof
 
@@ -201,6 +202,8 @@ class Session:
             if request.plain or request.id not in self._cancelled:
                 raise  # the connection is closing: nobody to answer
             who = self._cancelled.pop(request.id)
+            if watched is not None:
+                watched.error = "cancelled by " + who
             error = CallCancelled(
                 "call {0!r} was cancelled by {1}; a function already running finishes in the "
                 "background and its result is dropped".format(request.id, who)
@@ -211,6 +214,7 @@ class Session:
                 log.exception("internal error while handling %r", request)
             if watched is not None:
                 watched.outcome = "cancelled" if isinstance(error, CallCancelled) else "error"
+                watched.error = describe_error(error)
             text = self.encode_error(request.id, request.plain, error)
         await self.send(text)
 
