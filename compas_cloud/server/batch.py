@@ -125,7 +125,7 @@ class Batch(object):
                 if waiting and in_flight < slots and not self.cancelled:
                     chunk = [waiting.popleft() for _ in range(min(slots - in_flight, len(waiting)))]
                     in_flight += len(chunk)
-                    await self.service.server.run_in_worker(self._submit, chunk)
+                    await self.service.server.run_protocol(self._submit, chunk)
                 if all(task.state in _ENDED for task in self.tasks):
                     break
                 kind, key, info = await self.queue.get()
@@ -225,7 +225,7 @@ class Batch(object):
             await self._emit_task(task)
         handles = [task.handle for task in self.tasks if task.state not in _ENDED]
         if handles:
-            await self.service.server.run_in_worker(self.service.executor.cancel, handles)
+            await self.service.server.run_protocol(self.service.executor.cancel, handles)
 
     async def _emit_task(self, task):
         fields = {"task": task.index, "state": task.state, "attempt": task.attempt, "worker": task.worker}
@@ -271,7 +271,7 @@ class BatchService(object):
     async def _start(self):
         if self.loop is None:
             self.loop = asyncio.get_running_loop()
-        await self.server.run_in_worker(self.executor.start)
+        await self.server.run_protocol(self.executor.start)
 
     def _cluster_event(self, kind, info):
         if self.loop is None:
@@ -367,7 +367,7 @@ class BatchService(object):
                 _collect(task.args, values, session.store)
                 _collect(task.kwargs, values, session.store)
             if values:
-                tokens = await self.server.run_in_worker(self.executor.share, batch.id, values)
+                tokens = await self.server.run_protocol(self.executor.share, batch.id, values)
                 for task in batch.tasks:
                     task.args = _swap(task.args, tokens)
                     task.kwargs = _swap(task.kwargs, tokens)
@@ -416,7 +416,7 @@ class BatchService(object):
                 entry["error"] = task.payload["error"]
             entries.append(entry)
         try:
-            return await self.server.run_in_worker(session._encode_result, request, entries, "the batch's results")
+            return await self.server.run_protocol(session._encode_result, request, entries, "the batch's results")
         except EncodingError as error:
             raise EncodingError(error.message.replace("call with cache=True", "fetch them with cache=True")) from None
 
@@ -444,7 +444,7 @@ class BatchService(object):
                     pass
 
         key = "compas_cloud-call-{0}".format(secrets.token_urlsafe(12))
-        handle = await self.server.run_in_worker(self.executor.submit, key, name, args, kwargs, notify)
+        handle = await self.server.run_protocol(self.executor.submit, key, name, args, kwargs, notify)
         try:
             payload = await answer
         except asyncio.CancelledError:

@@ -147,7 +147,7 @@ def prepare(session, request, args, kwargs):
         answers = session.callback_answers
 
         def make(callback_id, wait):
-            return RemoteCallback(context, callback_id, wait, answers)
+            return RemoteCallback(context, callback_id, wait, answers, timeout=session.server.config.callback_timeout)
 
         args = replace_markers(args, declared, make)
         kwargs = replace_markers(kwargs, declared, make)

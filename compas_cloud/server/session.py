@@ -75,6 +75,7 @@ class Session:
     def __init__(self, server, websocket):
         self.server = server
         self.websocket = websocket
+        self._peer = None  # "host:port" of the client, kept once known (the socket forgets it when it closes)
         self.store = ReferenceStore()
         self.tasks = set()
         self.running_calls = {}  # request id -> task of the calls in flight (for cancel and the call limit)
@@ -85,11 +86,15 @@ class Session:
         self.calls = 0
         self.client = {}
         self.arrays = False  # send binary arrays1 messages (the client listed "arrays1" in hello)
+        self.worker_slots = asyncio.Semaphore(server.config.workers_per_connection())
 
     @property
     def peer(self):
-        address = self.websocket.remote_address
-        return "{0}:{1}".format(address[0], address[1]) if address else "?"
+        if self._peer is None:
+            address = self.websocket.remote_address
+            if address:
+                self._peer = "{0}:{1}".format(address[0], address[1])
+        return self._peer or "?"
 
     async def run(self):
         """Serve the connection until it closes."""
@@ -99,14 +104,18 @@ class Session:
             self.server.monitor.received(message)
             await self._receive(message)
 
-    async def close(self):
-        """Cancel the connection's requests in flight and free everything it stored."""
+    def abandon(self):
+        """Give up the connection's calls in flight: their callbacks stop waiting, report() stops them."""
         for context in list(self.call_contexts.values()):
-            context.gone = True  # callbacks stop waiting; report() stops the function
+            context.gone = True
             context.cancel()
         self.call_contexts.clear()
         for task in list(self.tasks):
             task.cancel()
+
+    async def close(self):
+        """Cancel the connection's requests in flight and free everything it stored."""
+        self.abandon()
         if self.tasks:
             await asyncio.gather(*self.tasks, return_exceptions=True)
         freed_bytes = self.store.stored_bytes
@@ -131,7 +140,7 @@ class Session:
                 max_depth=MAX_DEPTH,
             )
             if len(message) > _OFFLOAD_DECODE:
-                decoded = await self.server.run_in_worker(decode, message)
+                decoded = await self.server.run_protocol(decode, message)
             else:
                 decoded = decode(message)
         except ServerSideError as error:  # a COMPAS object that cannot be rebuilt
@@ -242,7 +251,7 @@ class Session:
     async def _keep(self, value, nbytes=None):
         """Store ``value`` for this connection, within the memory limits; return its reference."""
         if nbytes is None:
-            nbytes = await self.server.run_in_worker(_sizeof, value)
+            nbytes = await self.server.run_protocol(_sizeof, value)
         config = self.server.config
         mine = self.store.stored_bytes + nbytes
         if config.max_connection_memory is not None and mine > config.max_connection_memory:
@@ -267,7 +276,7 @@ class Session:
         """After large frees, give the memory back to the system (glibc keeps it otherwise)."""
         if freed_bytes >= memory.TRIM_AFTER:
             try:
-                await self.server.run_in_worker(memory.trim)
+                await self.server.run_protocol(memory.trim)
             except RuntimeError:  # the worker pool is already shut down: the process is ending anyway
                 pass
 
@@ -324,7 +333,7 @@ class Session:
             result = await self._keep(data)
         elif op == "get":
             value = self.store.get(fields["ref"])
-            return await self.server.run_in_worker(self._encode_result, request, value, "the stored value")
+            return await self.server.run_protocol(self._encode_result, request, value, "the stored value")
         elif op == "free":
             before = self.store.stored_bytes
             try:
@@ -381,7 +390,7 @@ class Session:
             result = await self.server.batches.call(name, args, kwargs)
             if cache:
                 return self._encode_result(request, await self._keep(result))
-            return await self.server.run_in_worker(self._encode_result, request, result, "the result of {0!r}".format(name))
+            return await self.server.run_protocol(self._encode_result, request, result, "the result of {0!r}".format(name))
         context, args, kwargs = calls.prepare(self, request, args, kwargs)
 
         result_cache = extra_ops.result_cache_for(self.server, fields)
@@ -401,7 +410,7 @@ class Session:
             return None, self._encode_result(request, result, "the result of {0!r}".format(name))
 
         try:
-            result, text = await self.server.run_in_worker(work)
+            result, text = await self.server.run_call(self, work)
         finally:
             # The worker drops the context when the function returns; this covers a name that did not
             # resolve and a call cancelled before a worker took it.
