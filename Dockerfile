@@ -21,8 +21,9 @@ USER compas
 WORKDIR /home/compas
 EXPOSE 9009
 
-HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
-  CMD ["python", "-c", "import os, sys, urllib.request; url = 'http://127.0.0.1:%s/healthz' % os.environ.get('COMPAS_CLOUD_PORT', '9009'); sys.exit(0 if urllib.request.urlopen(url, timeout=4).status == 200 else 1)"]
+# GET /healthz on $COMPAS_CLOUD_PORT over http://, or https:// when the server was given --certfile/--keyfile
+HEALTHCHECK --interval=30s --timeout=10s --start-period=30s --retries=3 \
+  CMD ["python", "-m", "compas_cloud.server.healthcheck"]
 
-ENTRYPOINT ["sh", "-c", "secret=\"${COMPAS_CLOUD_TOKEN_SECRET:-/run/secrets/compas_cloud_token}\"; if [ -z \"$COMPAS_CLOUD_TOKEN\" ] && [ -r \"$secret\" ]; then COMPAS_CLOUD_TOKEN=\"$(cat \"$secret\")\"; export COMPAS_CLOUD_TOKEN; fi; exec python -m compas_cloud.server --host \"${COMPAS_CLOUD_HOST:-0.0.0.0}\" --port \"${COMPAS_CLOUD_PORT:-9009}\" \"$@\"", "compas_cloud"]
+ENTRYPOINT ["sh", "-c", "secret=\"${COMPAS_CLOUD_TOKEN_SECRET:-/run/secrets/compas_cloud_token}\"; if [ -z \"$COMPAS_CLOUD_TOKEN\" ] && [ -e \"$secret\" ]; then if [ ! -r \"$secret\" ]; then echo \"compas_cloud: the token secret $secret cannot be read by user $(id -u) (make it readable for the image's user, uid 10001)\" >&2; exit 2; fi; COMPAS_CLOUD_TOKEN=\"$(cat \"$secret\")\"; export COMPAS_CLOUD_TOKEN; fi; exec python -m compas_cloud.server --host \"${COMPAS_CLOUD_HOST:-0.0.0.0}\" --port \"${COMPAS_CLOUD_PORT:-9009}\" \"$@\"", "compas_cloud"]
 CMD []

@@ -152,6 +152,10 @@ class FunctionNotAllowed(ServerSideError):
     """The server's allow-list or deny-list (``--allow``, ``--deny``) refuses the function."""
 
 
+class SharingNotAllowed(ServerSideError):
+    """This server does not share values between connections (it listens beyond loopback without a token)."""
+
+
 class CallCancelled(ServerSideError):
     """The call was cancelled (by its client, or its timeout); its result, if any, was dropped."""
 
@@ -189,6 +193,7 @@ _REMOTE_TYPES = dict(
         LimitExceeded,
         ServerShuttingDown,
         FunctionNotAllowed,
+        SharingNotAllowed,
         CallCancelled,
         CallbackError,
     )

@@ -5,6 +5,7 @@ Run it with the CPython that should run the server (it has ``websockets``)::
     python -m compas_cloud.install                 # Rhino 7, folders found for Windows/macOS
     python -m compas_cloud.install -v 6.0
     python -m compas_cloud.install --rhino-dir DIR --grasshopper-dir DIR   # explicit folders
+    python -m compas_cloud.install --gh-io "C:\\Program Files\\Rhino 7"   # build the user objects with this Rhino
     python -m compas_cloud.install --uninstall
 
 It
@@ -16,7 +17,11 @@ It
 3. copies the RhinoPython plugin (``compas_cloud {GUID}``) into ``PythonPlugins``;
 4. copies the built Grasshopper user objects (``Cloud_*.ghuser``: the
    GhPython set for Rhino 6/7, the CPython set for Rhino 8) into
-   Grasshopper's ``UserObjects`` folder.
+   Grasshopper's ``UserObjects`` folder. When the package has none, it builds
+   them first with the ``GH_IO.dll`` of that Rhino installation
+   (:mod:`compas_cloud.userobjects`; needs pythonnet, the ``[dotnet]`` extra,
+   and on macOS Mono), found in Rhino's installation folder or given with
+   ``--gh-io``.
 
 A step it cannot do is reported as FAILED and the command exits with 1: it
 never reports a skipped step as done.
@@ -40,8 +45,10 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 
 from compas_cloud import host_files
+from compas_cloud import userobjects
 
 PACKAGE = "compas_cloud"
 PLUGIN_GUID = "{aff4b598-2925-4145-9a72-232984d129ca}"
@@ -294,8 +301,13 @@ def unlink_package(folders):
 # -- the whole thing -----------------------------------------------------------------------------
 
 
-def install(folders, python=None, ghuser_dir=None, link=True):
-    """Install into ``folders``; return a list of ``(step, message, ok)``."""
+def install(folders, python=None, ghuser_dir=None, link=True, gh_io=None):
+    """Install into ``folders``; return a list of ``(step, message, ok)``.
+
+    Without built user objects (``ghuser_dir``, ``$COMPAS_CLOUD_GHUSER_DIR``, or in the package) it builds
+    them with the ``GH_IO.dll`` of the Rhino installation (``gh_io``: the file or a folder holding it;
+    default ``$COMPAS_CLOUD_GH_IO``, else Rhino's standard installation folder).
+    """
     folders.check()
     results = []
     if link:
@@ -312,14 +324,35 @@ def install(folders, python=None, ghuser_dir=None, link=True):
     copied = install_userobjects(folders, ghuser_dir)
     if copied:
         results.append(("user objects", "copied {0} to {1}".format(len(copied), folders.userobjects), True))
-    else:
-        kind = userobject_kind(folders.version)
+        return results
+    kind = userobject_kind(folders.version)
+    try:
+        gh_io, copied = build_and_install_userobjects(folders, gh_io)
+    except userobjects.UserObjectBuildError as error:
         results.append(("user objects", "NOT installed: this compas_cloud has no built Cloud_*.ghuser files for the "
-                        "{0} components, and they cannot be built here. Get them from the Rhino Package Manager "
-                        "(package compas_cloud), from a wheel built by the project's CI, or pass --ghuser-dir; or "
-                        "open the component sources in {1} (see docs/grasshopper.md)".format(
-                            kind, host_files.components_dir(kind) or "ghpython/"), False))
+                        "{0} components, and building them here failed: {1}. Instead: install compas_cloud from the "
+                        "Rhino Package Manager (package compas_cloud), or use a wheel built by the project's CI, or pass "
+                        "--ghuser-dir with built files; or open the component sources in {2} (see docs/grasshopper.md)".format(
+                            kind, error, host_files.components_dir(kind) or "ghpython/"), False))
+    else:
+        results.append(("user objects", "built {0} with {1} and copied them to {2}".format(
+            len(copied), gh_io, folders.userobjects), True))
     return results
+
+
+def build_and_install_userobjects(folders, gh_io=None):
+    """Build the user objects of ``folders.version`` with its Rhino's GH_IO and copy them in; return (GH_IO path, files).
+
+    Raises :class:`compas_cloud.userobjects.UserObjectBuildError` when they cannot be built.
+    """
+    kind = userobject_kind(folders.version)
+    gh_io = userobjects.find_gh_io(folders.version, gh_io)
+    workdir = tempfile.mkdtemp(prefix="compas_cloud-ghuser-")
+    try:
+        userobjects.build_userobjects(host_files.components_dir(kind), workdir, kind, folders.version, gh_io)
+        return gh_io, install_userobjects(folders, workdir)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
 def uninstall(folders, unlink=True):
@@ -402,6 +435,8 @@ def main(argv=None):
     parser.add_argument("--rhino-dir", help="Rhino's per-user folder, holding <version>/scripts")
     parser.add_argument("--grasshopper-dir", help="Grasshopper's per-user folder, holding UserObjects")
     parser.add_argument("--ghuser-dir", help="folder of the built Cloud_*.ghuser files")
+    parser.add_argument("--gh-io", help="GH_IO.dll, or the Rhino installation holding it, to build the user objects with "
+                        "when none are built (default: Rhino's installation folder)")
     parser.add_argument("--python", help="interpreter (or environment folder) to launch servers with (default: this one)")
     parser.add_argument("--uninstall", action="store_true", help="remove what the installer put into Rhino")
     args = parser.parse_args(argv)
@@ -410,7 +445,7 @@ def main(argv=None):
         if args.uninstall:
             results = uninstall(folders)
         else:
-            results = install(folders, python=args.python, ghuser_dir=args.ghuser_dir)
+            results = install(folders, python=args.python, ghuser_dir=args.ghuser_dir, gh_io=args.gh_io)
     except (InstallError, OSError, IOError, subprocess.CalledProcessError) as error:
         print("compas_cloud install failed: {0}".format(error))
         return 1

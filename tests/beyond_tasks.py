@@ -3,12 +3,15 @@
 They run only on the server (CPython 3) but keep Python 2.7 syntax like the
 rest of the test folder (annotations are set through ``__annotations__``).
 """
+import os
 import threading
+import time
 
 _runs = {"count": 0}
 _lock = threading.Lock()
 
-__all__ = ["scaled_sum", "runs", "grow", "add_vertex", "vertex_count", "uses_callback"]
+__all__ = ["scaled_sum", "runs", "grow", "add_vertex", "vertex_count", "uses_callback", "opaque", "count_and_name",
+           "total", "pid_after"]
 
 
 def scaled_sum(values, scale=1.0, label="sum"):
@@ -66,6 +69,46 @@ def uses_callback(callback, value):
     with _lock:
         _runs["count"] += 1
     return callback(value)
+
+
+class Opaque(object):
+    """A value with no canonical form (not data): calls that take it are never cached."""
+
+
+def opaque():
+    """Return a new :class:`Opaque` (keep it on the server with ``cache=True``)."""
+    return Opaque()
+
+
+def count_and_name(value):
+    """Return the name of ``value``'s type, counting the run."""
+    with _lock:
+        _runs["count"] += 1
+    return type(value).__name__
+
+
+def total(scale=1.0, *values, **options):
+    """Scale the sum of any number of values.
+
+    Parameters
+    ----------
+    scale : float, optional
+        Multiplies the sum (passed by position: it comes before ``*values``).
+    *values : float
+        The numbers to add.
+
+    Returns
+    -------
+    list
+        ``[scale * sum(values), sorted names of the keyword options]``.
+    """
+    return [scale * sum(values), sorted(options)]
+
+
+def pid_after(seconds):
+    """Wait ``seconds``, then return the server's process id (which server answered)."""
+    time.sleep(seconds)
+    return os.getpid()
 
 
 def _private():

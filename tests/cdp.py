@@ -99,7 +99,13 @@ class Browser(object):
             time.sleep(0.2)
         return None
 
+    def set_viewport(self, width, height):
+        """Make the page's viewport ``width`` x ``height`` CSS pixels (the window's own frame aside)."""
+        self.command("Emulation.setDeviceMetricsOverride", width=width, height=height, deviceScaleFactor=1,
+                     mobile=False)
+
     def screenshot(self, path):
+        """Write what the viewport shows to ``path`` (PNG)."""
         data = self.command("Page.captureScreenshot", format="png")["data"]
         with open(path, "wb") as handle:
             handle.write(base64.b64decode(data))

@@ -1,7 +1,7 @@
-"""Draw the documentation's figures: the packages (architecture) and the components on a canvas.
+"""Draw the documentation's figures: the packages, the components on a canvas, a typed Cloud Function, a shared model.
 
     .venv/bin/python -m pip install pillow
-    .venv/bin/python tools/draw_docs_figures.py        # writes docs/assets/architecture.png, components_canvas.png
+    .venv/bin/python tools/draw_docs_figures.py        # writes the four PNG files of docs/assets/ named in FIGURES
 
 Drawn figures, not screenshots: Grasshopper does not run here. Uses the DejaVu fonts when present.
 """
@@ -93,8 +93,8 @@ def architecture(path):
     image.save(path, optimize=True)
 
 
-def component(draw, x, y, title, inputs, outputs, width=150):
-    rows = max(len(inputs), len(outputs), 1)
+def component(draw, x, y, title, inputs, outputs, width=150, rows=1):
+    rows = max(len(inputs), len(outputs), rows)
     height = 24 + 22 * rows
     draw.rounded_rectangle((x, y, x + width, y + height), radius=6, fill=COMPONENT, outline=INK, width=2)
     middle = x + width / 2
@@ -156,12 +156,97 @@ def canvas(path):
     image.save(path, optimize=True)
 
 
+def grid(draw, width, height):
+    for gx in range(0, width, 40):
+        draw.line([(gx, 0), (gx, height)], fill=(205, 208, 213))
+    for gy in range(0, height, 40):
+        draw.line([(0, gy), (width, gy)], fill=(205, 208, 213))
+
+
+def function_canvas(path):
+    """Cloud Function before and after its inputs were rebuilt from the description of offset_polygon."""
+    width, height = 1240, 590
+    image = Image.new("RGB", (width, height), CANVAS)
+    draw = ImageDraw.Draw(image)
+    grid(draw, width, height)
+    draw.text((20, 16), "Cloud Function: the inputs come from the server's description (drawn figure)", fill=INK,
+              font=font(16, True))
+    draw.text((40, 60), "1. given a function name", fill=INK, font=font(14, True))
+    name = component(draw, 40, 110, "Panel", [], ["text"], width=150, rows=2)
+    before = component(draw, 330, 90, "Function", ["proxy", "function", "cache_result", "background"], ["result"],
+                       width=250)
+    wire(draw, name[("out", "text")], before[("in", "function")])
+    draw.text((40, 190), "compas.geometry.offset_polygon", fill=INK, font=font(12))
+    draw.text((40, 260), "2. rebuilt: one input per parameter", fill=INK, font=font(14, True))
+    polygon = component(draw, 40, 300, "Polygon", [], ["P"], width=150, rows=2)
+    slider = component(draw, 40, 395, "Slider", [], ["0.5"], width=150, rows=2)
+    toggle = component(draw, 40, 480, "Toggle", [], ["True"], width=150, rows=2)
+    after = component(draw, 330, 290, "Function",
+                      ["proxy", "function", "cache_result", "background", "polygon", "distance", "tol"], ["result"],
+                      width=250)
+    wire(draw, polygon[("out", "P")], after[("in", "polygon")])
+    wire(draw, slider[("out", "0.5")], after[("in", "distance")])
+    wire(draw, toggle[("out", "True")], after[("in", "cache_result")])
+    result = component(draw, 700, 290, "Polyline", ["points"], [], width=150, rows=2)
+    wire(draw, after[("out", "result")], result[("in", "points")])
+    notes = [
+        ("polygon", "list access: its numpydoc type is sequence[point]"),
+        ("distance", "item access (float | list: the first type decides); required"),
+        ("tol", "optional: it has a default (None), shown in its tooltip"),
+        ("cache_result", "True: an equal call made before by any client is"),
+        ("", "answered from the server's result cache"),
+    ]
+    for i, (label, text) in enumerate(notes):
+        if label:
+            draw.text((700, 400 + 24 * i), label + ":", fill=INK, font=font(12, True))
+        draw.text((810, 400 + 24 * i), text, fill=GREY, font=font(12))
+    for i, line in enumerate(["describe(function) tells the parameters, their numpydoc",
+                              "descriptions and defaults; the component rebuilds its inputs",
+                              "after the solution, and a re-solve runs the call"]):
+        draw.text((640, 100 + 18 * i), line, fill=GREY, font=font(12))
+    arrow(draw, (455, 210), (455, 278))
+    image.save(path, optimize=True)
+
+
+def shared_model(path):
+    """A Grasshopper definition and a Rhino script working on one model shared under a name."""
+    image = Image.new("RGB", (1100, 560), "white")
+    draw = ImageDraw.Draw(image)
+    draw.text((550, 18), "One model, two sessions: a shared name on the server", fill=INK, font=font(22, True),
+              anchor="mt")
+    box(draw, (30, 70, 420, 250), ORANGE, "Grasshopper definition",
+        ["Cloud Call compas.datastructures.Mesh.from_obj", "keep = True  ->  ref", "GhPython: proxy.share(ref, 'site model')",
+         "Cloud Function: smooth, subdivide ... (ref in)"])
+    box(draw, (30, 330, 420, 510), ORANGE, "Rhino script (or pyRevit)",
+        ["proxy = Proxy()", "model = proxy.shared('site model')", "proxy.call('my_tools.add_floor', [model, 3])",
+         "proxy.call('my_tools.area', [model])"])
+    box(draw, (560, 150, 1070, 430), GREEN, "compas_cloud server (one token, or loopback)",
+        ["connection 1 (Grasshopper): ref a1f3...", "connection 2 (Rhino): ref 9c07...",
+         "", "shared names:  'site model'  ->  one Mesh object", "",
+         "both references point to the same object:", "a change through one is seen through the other",
+         "lives until unshare() or the server stops;", "counted against --max-total-memory"])
+    arrow(draw, (420, 160), (560, 230))
+    arrow(draw, (420, 420), (560, 350))
+    draw.text((430, 130), "share(ref, 'site model')", fill=GREY, font=font(13))
+    draw.text((430, 430), "shared('site model')", fill=GREY, font=font(13))
+    image.save(path, optimize=True)
+
+
+#: The figures this script draws, by file name in docs/assets/.
+FIGURES = (
+    ("architecture.png", architecture),
+    ("components_canvas.png", canvas),
+    ("function_component.png", function_canvas),
+    ("shared_model.png", shared_model),
+)
+
+
 def main():
     if not os.path.isdir(ASSETS):
         os.makedirs(ASSETS)
-    architecture(os.path.join(ASSETS, "architecture.png"))
-    canvas(os.path.join(ASSETS, "components_canvas.png"))
-    print("wrote docs/assets/architecture.png and docs/assets/components_canvas.png")
+    for name, draw_figure in FIGURES:
+        draw_figure(os.path.join(ASSETS, name))
+        print("wrote docs/assets/" + name)
 
 
 if __name__ == "__main__":

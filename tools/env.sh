@@ -44,13 +44,14 @@ setup_node() {
   fi
 }
 
-# The checkers tools/test.sh runs besides pytest: ruff (lint), PyYAML (the workflow test) and the
-# documentation site's builder (the [docs] extra: mkdocs, mkdocs-material, mkdocstrings). Installed once.
+# The checkers tools/test.sh runs besides pytest: the [lint] extra (ruff at its pinned version, PyYAML for
+# the workflow test) and the documentation site's builder (the [docs] extra: mkdocs, mkdocs-material,
+# mkdocstrings). Installed once, and again when pyproject.toml changes.
 setup_check_tools() {
   local stamp="$VENV/.compas_cloud-check-tools"
   if [ ! -f "$stamp" ] || [ "$ROOT/tools/env.sh" -nt "$stamp" ] || [ "$ROOT/pyproject.toml" -nt "$stamp" ]; then
     say "installing ruff, PyYAML and the documentation tools into $VENV"
-    "$PY" -m pip install --quiet ruff pyyaml -e "$ROOT[docs]" || return 1
+    "$PY" -m pip install --quiet -e "$ROOT[docs,lint]" || return 1
     touch "$stamp"
   fi
 }

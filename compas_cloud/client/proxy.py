@@ -404,17 +404,18 @@ class Proxy(object):
             if events is not None:
                 events.finish()
 
-    def offload(self, name, args=(), kwargs=None, cache=False, timeout=None):
+    def offload(self, name, args=(), kwargs=None, cache=False, timeout=None, cache_result=False):
         """Like :meth:`call`, but the server runs the function on its executor.
 
         The executor is the server's local process pool or its Dask cluster
         (``--executor``), so a heavy call leaves the server process. Servers
         can also route every call of a function there (``--offload NAME``).
+        ``cache_result=True`` lets the server answer from its result cache.
         """
-        return self._request(
-            "call", self.timeout if timeout is None else timeout, function=name, args=list(args),
-            kwargs=dict(kwargs or {}), cache=bool(cache), executor=True,
-        )
+        fields = dict(function=name, args=list(args), kwargs=dict(kwargs or {}), cache=bool(cache), executor=True)
+        if cache_result:
+            fields["cache_result"] = True
+        return self._request("call", self.timeout if timeout is None else timeout, **fields)
 
     def batch(self, tasks, on_event=None):
         """Submit tasks to run on the server's executor; return a :class:`~compas_cloud.client.batch.Batch`.

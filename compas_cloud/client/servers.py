@@ -221,6 +221,29 @@ class ServerPool(object):
             return self._on(member, action)
         return self._stateless(action)[1]
 
+    def offload(self, name, args=(), kwargs=None, cache=False, timeout=None, cache_result=False):
+        """Run ``name`` on the executor of the server holding its references, or else of the least busy one."""
+        def action(proxy):
+            return proxy.offload(name, args, kwargs, cache=cache, timeout=timeout, cache_result=cache_result)
+
+        member = self._owner([args, kwargs])
+        if member is not None:
+            return self._bound(member, self._on(member, action))
+        member, result = self._stateless(action)
+        return self._bound(member, result)
+
+    def batch(self, tasks, on_event=None):
+        """Submit a batch to the least busy live server (see :meth:`compas_cloud.Proxy.batch`).
+
+        Its tasks may not use references: a batch runs on one server, chosen before it starts.
+        """
+        if _references(tasks):
+            raise ReferenceNotFound(
+                "a batch sent to a server pool cannot use references: pass the values, or use the proxy "
+                "of the server that holds them"
+            )
+        return self._stateless(lambda proxy: proxy.batch(tasks, on_event))[1]
+
     def cache(self, data):
         """Store ``data`` on the least busy live server; the reference stays bound to it."""
         member, ref = self._stateless(lambda proxy: proxy.cache(data))

@@ -5,8 +5,11 @@ rebuilds its own inputs after its four fixed ones (``proxy``, ``function``,
 ``cache_result``, ``background``): one input per parameter, named after it,
 described by its numpydoc text, with list access where the annotation, the
 documented type or the default is a sequence, and optional where the
-parameter has a default. The output ``result`` takes the documented return
-description. Inputs are converted like Cloud_Call's (numbers, points,
+parameter has a default; a ``*args`` parameter is one list input whose items
+become the extra positional arguments, and positional-only parameters (and
+those before ``*args``) are passed by position. The output ``result`` takes
+the documented return description. A builtin whose parameters Python cannot
+tell gets a warning (use Cloud_Call there). Inputs are converted like Cloud_Call's (numbers, points,
 vectors, planes, meshes, lists) and the call runs like Cloud_Call's
 (unchanged inputs are not resent; optionally in the background).
 
@@ -20,6 +23,7 @@ Python 2.7 and IronPython safe.
 from __future__ import absolute_import
 
 from compas_cloud.errors import CloudError
+from compas_cloud.ghpython.conversions import to_wire
 from compas_cloud.ghpython.components import _proxy_for, report, run_call
 from compas_cloud.ghpython.host import WARNING, REMARK, add_message, _document, _schedule_delegate, invoke_on_ui
 from compas_cloud.ghpython.host import sticky, component_key
@@ -33,31 +37,97 @@ _SEQUENCE_WORDS = ("list", "tuple", "sequence", "array", "iterable", "[", "point
 def parameter_specs(description):
     """Return the inputs a described function needs, one dict per parameter.
 
-    Each has ``name``, ``description``, ``access`` (``"item"`` or ``"list"``) and
-    ``optional`` (the parameter has a default). ``*args`` and ``**kwargs``
-    parameters get no input.
+    Each has ``name``, ``description``, ``access`` (``"item"`` or ``"list"``),
+    ``optional`` (the parameter has a default), ``positional`` (its value is
+    passed by position: a positional-only parameter, or any parameter before a
+    ``*args``), ``star`` (the ``*args`` parameter: a list input whose items are
+    the extra positional arguments) and ``default`` (the described default,
+    when it has one). A ``**kwargs`` parameter gets no input.
     """
+    parameters = [p for p in description.get("parameters") or [] if p.get("kind") != "var_keyword"]
+    kinds = [parameter.get("kind") for parameter in parameters]
+    star = kinds.index("var_positional") if "var_positional" in kinds else -1
     specs = []
-    for parameter in description.get("parameters") or []:
-        if parameter.get("kind") in ("var_positional", "var_keyword"):
-            continue
-        typed = " ".join(text for text in (parameter.get("annotation"), parameter.get("type")) if text).lower()
+    for index, parameter in enumerate(parameters):
+        kind = parameter.get("kind")
+        typed = " ".join(_first_alternative(text) for text in (parameter.get("annotation"), parameter.get("type")) if text)
         default = parameter.get("default")
         listed = any(word in typed for word in _SEQUENCE_WORDS) or isinstance(default, list)
         text = parameter.get("description") or ""
         if parameter.get("type"):
             text = "{0} ({1})".format(text, parameter["type"]).strip()
-        if parameter.get("has_default"):
+        if kind == "var_positional":
+            text = "{0} [any number of values: one argument per item]".format(text).strip()
+        elif parameter.get("has_default"):
             text = "{0} [default: {1!r}]".format(text, default).strip()
         specs.append(
             {
                 "name": parameter["name"],
                 "description": text,
-                "access": "list" if listed else "item",
-                "optional": bool(parameter.get("has_default")),
+                "access": "list" if listed or kind == "var_positional" else "item",
+                "optional": bool(parameter.get("has_default")) or kind == "var_positional",
+                "positional": kind == "positional_only" or index < star,
+                "star": kind == "var_positional",
+                "has_default": bool(parameter.get("has_default")),
+                "default": default,
             }
         )
     return specs
+
+
+def _first_alternative(text):
+    """Return the first type of a union, lower case: ``"float | list[float]"`` and ``"float or list"`` give ``"float"``.
+
+    A parameter that takes one value or a list takes items in Grasshopper: the
+    component decides by the first (main) type a docstring or annotation names.
+    """
+    text = text.lower().replace("optional[", "").replace("union[", "")
+    for separator in ("|", " or ", ","):
+        text = text.split(separator)[0]
+    return text.strip()
+
+
+def call_arguments(specs, values):
+    """Return ``(args, kwargs)`` for the values of the inputs built from ``specs``.
+
+    Empty optional inputs are left out (the function's default applies). A
+    positional parameter left empty before one that has a value gets its
+    described default, when that default is plain JSON.
+
+    Raises
+    ------
+    ValueError
+        A required input is empty, or an empty positional input with no usable
+        default comes before one that has a value. The message names the input.
+    """
+    values = list(values) + [None] * (len(specs) - len(values))
+    given = []
+    for spec, value in zip(specs, values):
+        value = _value(value, spec["access"])
+        empty = value is None or (spec["access"] == "list" and spec["optional"] and not value)
+        if empty and not spec["optional"]:
+            raise ValueError("input '{0}' needs a value".format(spec["name"]))
+        given.append(None if empty else value)
+    last = -1
+    for index, spec in enumerate(specs):
+        if (spec["positional"] or spec["star"]) and given[index] is not None:
+            last = index
+    args, kwargs = [], {}
+    for index, (spec, value) in enumerate(zip(specs, given)):
+        if spec["star"]:
+            args.extend(value or [])
+        elif spec["positional"] and index <= last:
+            if value is None:
+                default = spec.get("default")
+                if not spec.get("has_default") or (isinstance(default, dict) and list(default) == ["repr"]):
+                    raise ValueError(
+                        "input '{0}' needs a value: it is passed by position and a later input has one".format(spec["name"])
+                    )
+                value = default
+            args.append(value)
+        elif value is not None:
+            kwargs[spec["name"]] = value
+    return args, kwargs
 
 
 def _state(component):
@@ -132,6 +202,13 @@ def run_function(component, proxy=None, function=None, cache_result=False, backg
         except CloudError as error:
             report(component, error)
             return None
+        if description.get("signature") is None:
+            add_message(
+                component, WARNING,
+                "the server cannot tell the parameters of {0} (a builtin without a signature): use Cloud Call "
+                "with an args list".format(function),
+            )
+            return None
         specs = parameter_specs(description)
         state["function"], state["specs"] = function, specs
         if [spec["name"] for spec in specs] != _current_names(component):
@@ -143,14 +220,15 @@ def run_function(component, proxy=None, function=None, cache_result=False, backg
     if names != [spec["name"] for spec in specs]:
         add_message(component, REMARK, "waiting for the inputs of {0}".format(function))
         return None
-    kwargs = {}
-    values = list(values)
-    for spec, value in zip(specs, values + [None] * (len(specs) - len(values))):
-        value = _value(value, spec["access"])
-        if value is None or (spec["access"] == "list" and spec["optional"] and not value):
-            if not spec["optional"]:
-                add_message(component, WARNING, "input '{0}' needs a value".format(spec["name"]))
-                return None
-            continue
-        kwargs[spec["name"]] = value
-    return run_call(component, proxy, function, None, kwargs, False, background, False, cache_result=bool(cache_result))
+    try:
+        # converted here, so that a value that cannot be sent is named by its input, not as 'args'
+        values = [to_wire(value, "input '{0}'".format(spec["name"])) for spec, value in zip(specs, values)]
+    except CloudError as error:
+        report(component, error)
+        return None
+    try:
+        args, kwargs = call_arguments(specs, values)
+    except ValueError as error:
+        add_message(component, WARNING, str(error))
+        return None
+    return run_call(component, proxy, function, args, kwargs, False, background, False, cache_result=bool(cache_result))

@@ -28,7 +28,7 @@ def _leaf(value):
     return type(value) in _SCALARS
 
 
-def walk(value, visit, max_depth=MAX_DEPTH, skip=None):
+def walk(value, visit, max_depth=MAX_DEPTH, skip=None, enter=None):
     """Return ``value`` with ``visit`` applied to everything that is not a list, tuple or dict.
 
     Parameters
@@ -39,11 +39,17 @@ def walk(value, visit, max_depth=MAX_DEPTH, skip=None):
         ``visit(item) -> item``, called for each item that is not a container
         (numbers, text and None are passed by without a call). Return the item
         itself to keep it.
-    max_depth : int, optional
-        Containers nested deeper than this raise :class:`TooDeep`.
+    max_depth : int or None, optional
+        Containers nested deeper than this raise :class:`TooDeep`; None: no limit
+        (the walk never recurses, so only memory bounds it).
     skip : callable, optional
         ``skip(container) -> bool``: when True the container is kept as it is
         without looking inside (for example rows of numbers).
+    enter : callable, optional
+        ``enter(container) -> container or replacement``, called for each container
+        before looking inside: return the container itself to walk into it, or
+        anything else to put that in its place, unwalked (a marker dict becoming
+        a callable, a list of numbers becoming a packed buffer).
 
     Returns
     -------
@@ -61,6 +67,10 @@ def walk(value, visit, max_depth=MAX_DEPTH, skip=None):
         return value
     if not _is_container(value):
         return visit(value)
+    if enter is not None:
+        entered = enter(value)
+        if entered is not value:
+            return entered
     # Each frame: [container, keys, results, index, changed]
     root = [None]
     stack = [_frame(value)]
@@ -74,7 +84,12 @@ def walk(value, visit, max_depth=MAX_DEPTH, skip=None):
             if _leaf(item):
                 results.append(item)
             elif _is_container(item) and not (skip is not None and skip(item)):
-                if len(stack) >= max_depth:
+                entered = item if enter is None else enter(item)
+                if entered is not item:
+                    results.append(entered)
+                    frame[4] = True
+                    continue
+                if max_depth is not None and len(stack) >= max_depth:
                     raise TooDeep("the value nests lists/dicts more than {0} levels deep".format(max_depth))
                 stack.append(_frame(item))
             else:

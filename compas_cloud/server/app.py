@@ -23,7 +23,7 @@ from compas_cloud.server.http import HttpRoutes
 from compas_cloud.server.metrics import Monitor
 from compas_cloud.server.security import AccessPolicy, is_loopback
 from compas_cloud.server.session import Session
-from compas_cloud.server.store import _sizeof
+from compas_cloud.server.store import sizeof
 from compas_cloud.server.versions import versions
 
 log = logging.getLogger("compas_cloud.server")
@@ -159,7 +159,7 @@ class Server:
         """Return the figures ``/metrics`` writes (taken on the event loop, no awaiting)."""
         config = self.config
         counts = {}
-        running_batches = list(self.batches._running.values())
+        running_batches = list(self.batches.running.values())
         for batch in running_batches:
             for state, count in batch.counts.items():
                 counts[state] = counts.get(state, 0) + count
@@ -177,10 +177,7 @@ class Server:
             "batches_running": len(running_batches),
             "batch_tasks": counts,
         }
-        cache = getattr(self, "result_cache", None)  # the result cache, where the server has one
-        describe = getattr(cache, "describe", None) or getattr(cache, "stats", None)
-        if callable(describe):
-            snapshot["result_cache"] = describe()
+        snapshot.update(extra_ops.status(self))  # the result cache's figures and the shared names
         return snapshot
 
     def session_by_id(self, value):
@@ -217,7 +214,7 @@ class Server:
                 "messages": session.messages,
             })
         batches = []
-        for batch in list(self.batches._running.values()):
+        for batch in list(self.batches.running.values()):
             info = batch.status()
             info["connection"] = getattr(batch.session, "dashboard_id", None)
             batches.append(info)
@@ -251,9 +248,7 @@ class Server:
             "recent": list(monitor.recent)[::-1],
             "batches": batches,
         }
-        snapshot = self.snapshot()
-        if "result_cache" in snapshot:
-            state["result_cache"] = snapshot["result_cache"]
+        state.update(extra_ops.status(self))  # result_cache and shared, as status() reports them
         return state
 
     def dashboard_url(self):
@@ -266,9 +261,9 @@ class Server:
         return "{0}://{1}:{2}/".format("https" if self.config.tls else "http", host, port)
 
     async def status(self, session):
-        values = [value for s in self.sessions for value in s.store._values.values()]
+        values = [value for s in self.sessions for value in s.store.values()]
         clients, stored_bytes = len(self.sessions), self.stored_bytes  # one snapshot, taken before awaiting
-        nbytes = await self.run_protocol(lambda: sum(_sizeof(value) for value in values))
+        nbytes = await self.run_protocol(lambda: sum(sizeof(value) for value in values))
         return {
             "address": self.address,
             "version": versions()["compas_cloud"],
@@ -405,13 +400,13 @@ class Server:
         config = self.config
         if config.token is not None:
             self._say("token required: yes (from {0})".format(config.token_source))
-        if config.tls:
-            self._say("TLS: yes (wss://, certificate {0})".format(config.certfile))
         else:
             self._say(
                 "token required: no (loopback only: any program of any user on this machine can connect; "
                 "require one with --token-file or COMPAS_CLOUD_TOKEN)"
             )
+        if config.tls:
+            self._say("TLS: yes (wss://, certificate {0})".format(config.certfile))
         if not is_loopback(config.host) and not self.policy.allow:
             log.warning("listening on %s with no --allow list: every importable function can be called", config.host)
         for line in self.policy.warnings():
@@ -425,7 +420,7 @@ class Server:
         # New requests are refused from here on (Session checks ``stopping``); running ones may finish.
         # websockets' Server.close() acts once only, so it is called once, after the grace period.
         notice = dumps(event("shutdown", grace=self.config.shutdown_grace))
-        sends = [asyncio.ensure_future(session._send(notice)) for session in list(self.sessions)]
+        sends = [asyncio.ensure_future(session.send(notice)) for session in list(self.sessions)]
         if sends:  # all at once, and bounded: a client that stopped reading must not hold the shutdown up
             await asyncio.wait(sends, timeout=2.0)
         running = [task for session in self.sessions for task in session.tasks]

@@ -16,7 +16,8 @@ import itertools
 import threading
 
 from compas_cloud.errors import CallbackError, MalformedMessage
-from compas_cloud.server.calls import current
+from compas_cloud.protocol.walk import walk
+from compas_cloud.server.context import current
 
 #: Seconds a waiting callback waits for the client's answer (the server's ``--callback-timeout``).
 CALLBACK_TIMEOUT = 300.0
@@ -73,7 +74,7 @@ class RemoteCallback:
 
     Parameters
     ----------
-    context : compas_cloud.server.calls.CallContext
+    context : compas_cloud.server.context.CallContext
         The call that passed the callback.
     callback_id : int
         The callback's id within the call.
@@ -162,17 +163,20 @@ def is_marker(value, declared):
 def replace_markers(value, declared, make):
     """Return ``value`` with each declared marker replaced by ``make(id, wait)``.
 
-    Lists, tuples and dicts are walked to any depth; the rest is returned as it is.
+    Lists, tuples and dicts are walked to any depth (:func:`compas_cloud.protocol.walk.walk`);
+    the rest is returned as it is, and so is a container holding no marker.
     """
-    if isinstance(value, list):
-        return [replace_markers(item, declared, make) for item in value]
-    if isinstance(value, tuple):
-        return tuple(replace_markers(item, declared, make) for item in value)
-    if isinstance(value, dict):
-        if is_marker(value, declared):
-            return make(value[CALLBACK_KEY], value.get("wait", True))
-        return {key: replace_markers(item, declared, make) for key, item in value.items()}
-    return value
+
+    def enter(container):
+        if is_marker(container, declared):
+            return make(container[CALLBACK_KEY], container.get("wait", True))
+        return container
+
+    return walk(value, _keep, max_depth=None, enter=enter)
+
+
+def _keep(item):
+    return item
 
 
 def check_declared(callbacks):

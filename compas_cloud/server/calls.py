@@ -1,128 +1,40 @@
-"""The call a worker thread is running: its events to the client, and whether it was cancelled.
+"""Calls: the ``call`` operation, in this process or offloaded to the executor.
 
-A :class:`CallContext` lives for one envelope ``call``. The session creates
-it, the worker thread makes it current while the function runs, and
-:mod:`compas_cloud.server.progress`, the remote callbacks
-(:mod:`compas_cloud.server.callbacks`) and the output capture
-(:mod:`compas_cloud.server.output`) find it with :func:`current`.
+:func:`call` answers one ``call`` request of a session: it resolves the
+references in the arguments, sets the call up (:func:`prepare`: its
+:class:`~compas_cloud.server.context.CallContext` and its callbacks), runs
+the function in the worker pool through the server's gate, and encodes the
+reply (or stores the result, with ``cache``). A call with ``executor: true``,
+or to a name given to ``--offload``, runs in the executor's worker processes
+instead (:func:`run_offloaded`).
 
-Events are written from the worker thread through the session's event loop,
-and the worker waits until each one is handed to the connection: so the
-client receives a call's events in the order they were made, and all of
-them before the call's reply.
+The call context itself (what :mod:`~compas_cloud.server.progress`, the
+callbacks and the output capture look up) lives in
+:mod:`compas_cloud.server.context`; its names stay importable from here.
 """
 import asyncio
-import concurrent.futures
-import threading
+import secrets
+import sys
+import traceback
 
-from compas_cloud.errors import CallCancelled, EncodingError
-from compas_cloud.protocol import dumps, event
+from compas_cloud.errors import FunctionNotFound, ServerSideError
+from compas_cloud.server import extra_ops
+from compas_cloud.server.callbacks import RemoteCallback, check_declared, replace_markers
+from compas_cloud.server.context import EVENT_TIMEOUT, CallContext, current, running
+from compas_cloud.server.store import sizeof
 
-#: Seconds a worker waits for one event to be handed to a slow connection.
-EVENT_TIMEOUT = 60.0
-
-_local = threading.local()
-
-
-def current():
-    """Return the :class:`CallContext` of the call running in this thread, or None."""
-    return getattr(_local, "context", None)
+__all__ = ["call", "prepare", "run_offloaded", "remote_failure", "CallContext", "EVENT_TIMEOUT", "current", "running"]
 
 
-class CallContext:
-    """One call in progress, as seen from the worker thread that runs it.
-
-    Parameters
-    ----------
-    session : compas_cloud.server.session.Session
-        The connection the call came from.
-    call_id : int or str
-        The call's request id (events carry it as ``"call"``).
-    loop : asyncio.AbstractEventLoop
-        The server's event loop.
-    progress : bool
-        The client asked for progress events.
-    output : bool
-        The client asked for what the function prints.
-
-    Attributes
-    ----------
-    cancelled : bool
-        The client cancelled the call.
-    finished : bool
-        The call has returned (or failed): its callbacks and events are dead.
-    """
-
-    def __init__(self, session, call_id, loop, progress=False, output=False):
-        self.session = session
-        self.id = call_id
-        self.loop = loop
-        self.progress = progress
-        self.output = output
-        self.cancelled = False
-        self.finished = False
-        self.gone = False
-
-    # -- the worker's side ------------------------------------------------------------
-
-    def enter(self):
-        """Make this the current call of the calling (worker) thread."""
-        _local.context = self
-
-    def leave(self):
-        """End the call: no more events; callbacks called later fail."""
-        self.finished = True
-        if getattr(_local, "context", None) is self:
-            _local.context = None
-
-    def check(self):
-        """Raise :class:`CallCancelled` if the client cancelled the call."""
-        if self.cancelled:
-            raise CallCancelled("the call was cancelled by the client")
-
-    def emit(self, name, **fields):
-        """Send the event ``name`` for this call and wait until it is handed to the connection.
-
-        Returns
-        -------
-        bool
-            False when the event could not be sent (the call has ended or the client left).
-
-        Raises
-        ------
-        EncodingError
-            A field cannot be sent as JSON.
-        """
-        if self.finished or self.gone:
-            return False
-        try:
-            text = dumps(event(name, call=self.id, **fields))
-        except (TypeError, ValueError, OverflowError) as error:
-            raise EncodingError("the {0} event cannot be sent as JSON: {1}".format(name, error)) from None
-        try:
-            future = asyncio.run_coroutine_threadsafe(self.session._send(text), self.loop)
-        except RuntimeError:  # the event loop has stopped
-            self.gone = True
-            return False
-        try:
-            future.result(EVENT_TIMEOUT)
-        except concurrent.futures.TimeoutError:
-            future.cancel()
-            self.gone = True
-            return False
-        except Exception:
-            self.gone = True
-            return False
-        return True
-
-    # -- the event loop's side ----------------------------------------------------------
-
-    def cancel(self):
-        """Mark the call cancelled (called on the event loop); return False if it already ended."""
-        if self.finished or self.cancelled:
-            return False
-        self.cancelled = True
-        return True
+def remote_failure(error):
+    """Wrap an exception raised by a called function, keeping its type name and traceback."""
+    tb = error.__traceback__
+    if tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next  # drop the frame of our own call site
+    text = "".join(traceback.format_exception(type(error), error, tb))
+    if isinstance(error, ServerSideError):  # CallbackError, CallCancelled: keep their type and message
+        return type(error)(error.message, remote_type=error.remote_type, traceback=text)
+    return ServerSideError(str(error), remote_type=type(error).__name__, traceback=text)
 
 
 def prepare(session, request, args, kwargs):
@@ -134,8 +46,6 @@ def prepare(session, request, args, kwargs):
         ``(context, args, kwargs)``; the context is None for plain (tutorial) calls,
         which get no events.
     """
-    from compas_cloud.server.callbacks import RemoteCallback, check_declared, replace_markers
-
     if request.plain:
         return None, args, kwargs
     fields = request.fields
@@ -155,34 +65,89 @@ def prepare(session, request, args, kwargs):
     return context, args, kwargs
 
 
-class running:
-    """Context manager for the worker thread: the call is current, its output captured if asked."""
+async def call(session, request, decoded):
+    """Answer the ``call`` request of ``session``; return the encoded reply."""
+    server = session.server
+    fields = request.fields
+    name = fields["function"]
+    args, kwargs = fields["args"], fields["kwargs"]
+    if decoded.references:
+        args = session.store.resolve(args)
+        kwargs = session.store.resolve(kwargs)
+    session.calls += 1
+    server.calls += 1
+    cache = fields["cache"]
+    if fields.get("executor") or server.batches.offloaded(name):
+        # Run in the executor's worker processes, not in this process.
+        result = await extra_ops.offloaded(
+            server, fields, name, args, kwargs, lambda: run_offloaded(server.batches, name, args, kwargs)
+        )
+        if cache:
+            return session.encode_result(request, await session.keep(result))
+        return await server.run_protocol(session.encode_result, request, result, "the result of {0!r}".format(name))
+    context, args, kwargs = prepare(session, request, args, kwargs)
+    registry = server.functions
+    result_cache = extra_ops.result_cache_for(server, fields)
 
-    def __init__(self, context):
-        self.context = context
-        self.capture = None
-
-    def __enter__(self):
-        context = self.context
-        if context is not None:
-            context.enter()
-            if context.output:
-                from compas_cloud.server.output import capture
-
-                self.capture = capture(context)
-                self.capture.__enter__()
-        return context
-
-    def __exit__(self, *exc):
-        context = self.context
-        if context is None:
-            return False
+    def work():
+        func = registry.resolve(name)
         try:
-            if self.capture is not None:
-                self.capture.__exit__(*exc)
-        finally:
-            context.leave()
-            contexts = context.session.call_contexts
-            if contexts.get(context.id) is context:
-                contexts.pop(context.id, None)
-        return False
+            with running(context):
+                if result_cache is None:
+                    result = func(*args, **kwargs)
+                else:
+                    result = result_cache.run(name, func, args, kwargs, sizeof)
+        except Exception as error:
+            raise remote_failure(error) from None
+        if cache:
+            return result, sizeof(result)
+        return None, session.encode_result(request, result, "the result of {0!r}".format(name))
+
+    try:
+        result, text = await server.run_call(session, work)
+    finally:
+        # The worker drops the context when the function returns; this covers a name that did not
+        # resolve and a call cancelled before a worker took it.
+        if context is not None and session.call_contexts.get(request.id) is context:
+            session.call_contexts.pop(request.id, None)
+    if not cache:
+        return text
+    return session.encode_result(request, await session.keep(result, text))
+
+
+async def run_offloaded(service, name, args, kwargs):
+    """Run one call on the executor of ``service`` (a BatchService) and return its value (raising its error).
+
+    The name passes the server's gate first (and the worker checks it again).
+    """
+    server = service.server
+    if server.functions.rules() is not None:
+        try:
+            await server.run_in_worker(server.functions.resolve, name)
+        except FunctionNotFound:
+            pass  # a Dask worker may have a module this process lacks: the worker decides
+    await service.start()
+    loop = service.loop
+    answer = loop.create_future()
+
+    def notify(kind, key, info):
+        if kind == "done":
+            try:
+                loop.call_soon_threadsafe(lambda: answer.done() or answer.set_result(info))
+            except RuntimeError:  # the server has stopped
+                pass
+
+    key = "compas_cloud-call-{0}".format(secrets.token_urlsafe(12))
+    handle = await server.run_protocol(service.executor.submit, key, name, args, kwargs, notify)
+    try:
+        payload = await answer
+    except asyncio.CancelledError:
+        service.executor.cancel([handle])
+        raise
+    for stream, text in (("stdout", payload.get("stdout")), ("stderr", payload.get("stderr"))):
+        if text:
+            getattr(sys, stream).write(text)
+    if payload["ok"]:
+        return payload["value"]
+    error = payload["error"]
+    raise ServerSideError(error.get("message", ""), remote_type=error.get("type"), traceback=error.get("traceback"))

@@ -3,9 +3,11 @@
 Each handler takes the connection's :class:`~compas_cloud.server.session.Session`,
 the request's fields and the decoded message, and returns the result to send.
 """
-from compas_cloud.errors import LimitExceeded
+from compas_cloud.errors import LimitExceeded, SharingNotAllowed
 from compas_cloud.server import describe as describing
 from compas_cloud.server.result_cache import ResultCache
+from compas_cloud.server.security import is_loopback
+from compas_cloud.server.store import sizeof
 from compas_cloud.server.shared import SharedValues
 
 
@@ -28,6 +30,26 @@ def result_cache_for(server, fields):
     return getattr(server, "result_cache", None)
 
 
+async def offloaded(server, fields, name, args, kwargs, run):
+    """Return the result of an offloaded call: from the result cache, or ``await run()`` and cache it.
+
+    For calls that run on the executor (``executor``, ``--offload``): the key is
+    taken and the copies made in the worker pool, not on the event loop.
+    """
+    cache = result_cache_for(server, fields)
+    if cache is None:
+        return await run()
+    key = await server.run_protocol(cache.key, name, args, kwargs)
+    if key is not None:
+        found, value = await server.run_protocol(cache.get, key)
+        if found:
+            return value
+    result = await run()
+    if key is not None:
+        await server.run_protocol(lambda: cache.put(key, result, sizeof(result)))
+    return result
+
+
 def status(server):
     """Return the ``result_cache`` and ``shared`` fields of ``status()``."""
     cache = server.result_cache
@@ -47,14 +69,32 @@ async def _functions(session, fields, decoded):
     return await server.run_in_worker(describing.functions, server.functions, fields["module"])
 
 
+def check_sharing(server):
+    """Raise SharingNotAllowed unless the connections of ``server`` belong to one person or team.
+
+    They do when every connection presented the server's token, or when the
+    server has no token and listens on loopback only (every connection comes
+    from this machine). A server started in Python on a network address
+    without a token (the command line refuses to) serves strangers to one
+    another: it shares nothing.
+    """
+    if server.policy.token is None and not is_loopback(server.config.host):
+        raise SharingNotAllowed(
+            "this server listens on {0} without a token, so its connections may belong to different people: "
+            "it shares no values; start it with a token (--token-file) to share values between the connections "
+            "that present it".format(server.config.host)
+        )
+
+
 async def _share(session, fields, decoded):
     server = session.server
+    check_sharing(server)
     name = fields["name"]
     SharedValues.check_name(name)
     value = session.store.get(fields["ref"])
-    nbytes = session.store._sizes.get(session.store._key(fields["ref"]), 0)
+    nbytes = session.store.size_of(fields["ref"])
     shared = server.shared_values
-    replaced = shared._values.get(name, (None, 0))[1]
+    replaced = shared.size_of(name)
     limit = server.config.max_total_memory
     total = server.stored_bytes - replaced + nbytes
     if limit is not None and total > limit:
@@ -68,11 +108,13 @@ async def _share(session, fields, decoded):
 
 
 async def _shared(session, fields, decoded):
+    check_sharing(session.server)
     value, nbytes = session.server.shared_values.get(fields["name"])
-    return await session._keep(value, nbytes)
+    return await session.keep(value, nbytes)
 
 
 async def _unshare(session, fields, decoded):
+    check_sharing(session.server)
     nbytes = session.server.shared_values.unshare(fields["name"])
     session.server.stored_bytes -= nbytes
     return True

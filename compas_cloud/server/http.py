@@ -13,7 +13,7 @@ websocket handshake, exactly as before.
 | ``/api/state`` | if the server has one | what the dashboard shows, as JSON |
 | ``/api/action`` | always (refused on a server without token) | cancel a call, free a connection's references, shut down |
 
-``/api/*`` also follows the origin rule of the websocket: a request carrying
+``/metrics`` and ``/api/*`` also follow the origin rule of the websocket: a request carrying
 an ``Origin`` header is refused unless it is the server's own origin or one
 given with ``--allow-origin``; on a loopback server the ``Host`` header must
 name a loopback address or the host of an ``--allow-origin`` (no DNS rebinding).
@@ -44,6 +44,9 @@ _ASSETS = {
 }
 
 _LOOPBACK_NAMES = ("localhost",)
+
+#: Who cancelled a call cancelled from the dashboard, as the client's CallCancelled error says.
+DASHBOARD_CANCEL = "an operator on the server's dashboard"
 
 
 def response(status, body, content_type="text/plain; charset=utf-8", extra=None):
@@ -164,7 +167,7 @@ class HttpRoutes(object):
         return json_response(503 if server.stopping else 200, body)
 
     def metrics(self, request, path):
-        problem = self._token_problem(request)
+        problem = self._origin_problem(request) or self._token_problem(request)
         if problem is not None:
             return problem
         return response(200, prometheus_text(self.server.snapshot()), "text/plain; version=0.0.4; charset=utf-8")
@@ -215,7 +218,7 @@ class HttpRoutes(object):
             for key in list(session.running_calls):
                 if str(key) == call:
                     log.info("call %r of %s cancelled from the dashboard", key, session.peer)
-                    return json_response(200, {"done": session._cancel(key)})
+                    return json_response(200, {"done": session.cancel(key, by=DASHBOARD_CANCEL)})
             return json_response(404, {"error": "no such call running"})
         freed = server.free_session_references(session)
         log.info("%d references of %s freed from the dashboard", freed, session.peer)

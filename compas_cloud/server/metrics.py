@@ -158,7 +158,7 @@ def prometheus_text(snapshot):
     out.metric("compas_cloud_connections", "gauge", "Connections open.", [("", None, snapshot["connections"])])
     out.metric("compas_cloud_connections_total", "counter", "Connections accepted since the start.",
                [("", None, monitor.connections_total)])
-    out.metric("compas_cloud_refused_handshakes_total", "counter", "Handshakes refused (origin, token).",
+    out.metric("compas_cloud_refused_handshakes_total", "counter", "Websocket handshakes and HTTP requests refused (origin, host, token).",
                [("", None, snapshot["refused_handshakes"])])
     out.metric("compas_cloud_references", "gauge", "Values stored for clients (references).",
                [("", None, snapshot["references"])])
@@ -173,14 +173,23 @@ def prometheus_text(snapshot):
     out.metric("compas_cloud_batches_running", "gauge", "Batches in flight.", [("", None, snapshot["batches_running"])])
     out.metric("compas_cloud_batch_tasks", "gauge", "Tasks of the batches in flight, by state.",
                [("", {"state": state}, count) for state, count in sorted(snapshot["batch_tasks"].items())])
-    cache = snapshot.get("result_cache")
-    if cache:
-        for key in ("hits", "misses"):
-            if key in cache:
-                out.metric("compas_cloud_result_cache_{0}_total".format(key), "counter",
-                           "Result cache {0}.".format(key), [("", None, cache[key])])
-        for key, value in sorted(cache.items()):
-            if key not in ("hits", "misses") and isinstance(value, (int, float)) and not isinstance(value, bool):
-                out.metric("compas_cloud_result_cache_{0}".format(key), "gauge", "Result cache {0}.".format(key),
-                           [("", None, value)])
+    cache = snapshot.get("result_cache") or {}
+    if cache.get("enabled"):  # a server started with --result-cache
+        for key, help_text in (("hits", "Calls answered from the result cache."),
+                               ("misses", "Cacheable calls the result cache could not answer."),
+                               ("evictions", "Results evicted from the result cache (least recently used)."),
+                               ("uncacheable", "Calls whose arguments have no canonical form (not cached).")):
+            out.metric("compas_cloud_result_cache_{0}_total".format(key), "counter", help_text, [("", None, cache[key])])
+        out.metric("compas_cloud_result_cache_entries", "gauge", "Results in the result cache.",
+                   [("", None, cache["entries"])])
+        out.metric("compas_cloud_result_cache_bytes", "gauge", "Estimated memory of the result cache.",
+                   [("", None, cache["bytes"])])
+        out.metric("compas_cloud_result_cache_bytes_limit", "gauge", "Size limit of the result cache (--result-cache).",
+                   [("", None, cache["max_bytes"])])
+    shared = snapshot.get("shared")
+    if shared is not None:
+        out.metric("compas_cloud_shared_values", "gauge", "Values shared under a name (share/shared/unshare).",
+                   [("", None, len(shared["names"]))])
+        out.metric("compas_cloud_shared_bytes", "gauge", "Estimated memory of the shared values.",
+                   [("", None, shared["bytes"])])
     return out.text()

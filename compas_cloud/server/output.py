@@ -64,7 +64,7 @@ class OutputSink:
 
     Parameters
     ----------
-    context : compas_cloud.server.calls.CallContext
+    context : compas_cloud.server.context.CallContext
         The call.
     stream : str
         ``"stdout"`` or ``"stderr"``.

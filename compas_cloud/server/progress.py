@@ -15,7 +15,7 @@ the same function runs unchanged on a laptop. :func:`report` is also the
 point where a cancelled call stops: it raises
 :class:`~compas_cloud.errors.CallCancelled`.
 """
-from compas_cloud.server.calls import current
+from compas_cloud.server.context import current
 
 __all__ = ["report", "cancelled", "check_cancelled"]
 

@@ -32,7 +32,7 @@ from compas_cloud.server import calls
 from compas_cloud.server import extra_ops
 from compas_cloud.server.callbacks import CallbackAnswers
 from compas_cloud.server import memory
-from compas_cloud.server.store import ReferenceStore, _sizeof
+from compas_cloud.server.store import ReferenceStore, sizeof
 
 log = logging.getLogger("compas_cloud.server")
 
@@ -50,17 +50,6 @@ def _error_data(error):
     }
 
 
-def _remote_failure(error):
-    """Wrap an exception raised by a called function, keeping its type name and traceback."""
-    tb = error.__traceback__
-    if tb is not None and tb.tb_next is not None:
-        tb = tb.tb_next  # drop the frame of our own call site
-    text = "".join(traceback.format_exception(type(error), error, tb))
-    if isinstance(error, ServerSideError):  # CallbackError, CallCancelled: keep their type and message
-        return type(error)(error.message, remote_type=error.remote_type, traceback=text)
-    return ServerSideError(str(error), remote_type=type(error).__name__, traceback=text)
-
-
 class Session:
     """The state of one connection: its reference store, its requests in flight, its counters.
 
@@ -75,11 +64,11 @@ class Session:
     def __init__(self, server, websocket):
         self.server = server
         self.websocket = websocket
-        self._peer = None  # "host:port" of the client, kept once known (the socket forgets it when it closes)
+        self._peer = None  # "host:port" of the client, kept once known (a TLS socket forgets it when it closes)
         self.store = ReferenceStore()
         self.tasks = set()
         self.running_calls = {}  # request id -> task of the calls in flight (for cancel and the call limit)
-        self._cancelled = set()
+        self._cancelled = {}  # request id -> who cancelled it ("the client", "the dashboard"), until it ends
         self.call_contexts = {}  # request id -> CallContext of the calls in flight (events, callbacks, cancel)
         self.callback_answers = CallbackAnswers()
         self.messages = 0
@@ -121,7 +110,7 @@ class Session:
         freed_bytes = self.store.stored_bytes
         self.server.stored_bytes -= freed_bytes
         freed = self.store.clear()
-        await self._trim(freed_bytes)
+        await self.trim(freed_bytes)
         if freed:
             log.info("freed %d stored values of %s", freed, self.peer)
 
@@ -132,7 +121,7 @@ class Session:
             try:
                 message = message.decode("utf-8")
             except UnicodeDecodeError:
-                await self._send(dumps(reply_error(None, MalformedMessage("a binary message must hold UTF-8 JSON").to_data())))
+                await self.send(dumps(reply_error(None, MalformedMessage("a binary message must hold UTF-8 JSON").to_data())))
                 return
         try:
             decode = functools.partial(
@@ -145,27 +134,27 @@ class Session:
                 decoded = decode(message)
         except ServerSideError as error:  # a COMPAS object that cannot be rebuilt
             rid, plain = _peek(message)
-            await self._send(self._encode_error(rid, plain, error))
+            await self.send(self.encode_error(rid, plain, error))
             return
         except ValueError as error:
             error = MalformedMessage("the message is not valid JSON: {0}".format(error))
-            await self._send(self._encode_error(None, False, error))
+            await self.send(self.encode_error(None, False, error))
             return
         except Exception as error:  # whatever decoding raised, the message gets an answer and the connection stays
             log.exception("internal error while decoding a message")
             error = MalformedMessage("the message could not be decoded: {0}: {1}".format(type(error).__name__, error))
-            await self._send(self._encode_error(None, False, error))
+            await self.send(self.encode_error(None, False, error))
             return
         try:
             request = parse_request(decoded.value)
         except (MalformedMessage, UnknownOperation, ProtocolMismatch) as error:
             plain = isinstance(decoded.value, dict) and "v" not in decoded.value
-            await self._send(self._encode_error(error.request_id, plain, error))
+            await self.send(self.encode_error(error.request_id, plain, error))
             return
         except Exception as error:  # a bug in checking must not end the connection: answer it
             log.exception("internal error while checking a message")
             error = MalformedMessage("the message could not be checked: {0}: {1}".format(type(error).__name__, error))
-            await self._send(self._encode_error(None, False, error))
+            await self.send(self.encode_error(None, False, error))
             return
         if request.plain:
             # Plain messages carry no id: answer them one after the other, in order.
@@ -176,7 +165,7 @@ class Session:
                     "request id {0!r} is already in flight on this connection: ids must be unique among "
                     "requests awaiting replies".format(request.id)
                 )
-                await self._send(self._encode_error(request.id, False, error))
+                await self.send(self.encode_error(request.id, False, error))
                 return
             if request.op == "call":
                 limit = self.server.config.max_calls_per_connection
@@ -186,7 +175,7 @@ class Session:
                         "--max-calls-per-connection; wait for replies before sending more, or restart the "
                         "server with a larger --max-calls-per-connection".format(len(self.running_calls))
                     )
-                    await self._send(self._encode_error(request.id, False, error))
+                    await self.send(self.encode_error(request.id, False, error))
                     return
             task = asyncio.ensure_future(self._serve(request, decoded))
             self.tasks.add(task)
@@ -216,42 +205,43 @@ class Session:
                 watched.outcome = "cancelled"
             if request.plain or request.id not in self._cancelled:
                 raise  # the connection is closing: nobody to answer
-            self._cancelled.discard(request.id)
+            who = self._cancelled.pop(request.id)
             error = CallCancelled(
-                "call {0!r} was cancelled by the client; a function already running finishes in the "
-                "background and its result is dropped".format(request.id)
+                "call {0!r} was cancelled by {1}; a function already running finishes in the "
+                "background and its result is dropped".format(request.id, who)
             )
-            text = self._encode_error(request.id, False, error)
+            text = self.encode_error(request.id, False, error)
         except Exception as error:
             if not isinstance(error, ServerSideError):
                 log.exception("internal error while handling %r", request)
             if watched is not None:
                 watched.outcome = "cancelled" if isinstance(error, CallCancelled) else "error"
-            text = self._encode_error(request.id, request.plain, error)
-        await self._send(text)
+            text = self.encode_error(request.id, request.plain, error)
+        await self.send(text)
 
     def _call_done(self, rid, task):
         if self.running_calls.get(rid) is task:
             del self.running_calls[rid]
-        self._cancelled.discard(rid)
+        self._cancelled.pop(rid, None)
 
-    def _cancel(self, target):
+    def cancel(self, target, by="the client"):
+        """Cancel the call ``target`` of this connection; ``by`` names who did, for the error the client gets."""
         if isinstance(target, dict):
             target = target.get("cached")
         task = self.running_calls.get(target)
         if task is None or task.done():
             return False
-        self._cancelled.add(target)
+        self._cancelled[target] = by
         task.cancel()
         context = self.call_contexts.get(target)
         if context is not None:
-            context.cancel()  # the function stops at its next report(), callback or check_cancelled()
+            context.cancel(by)  # the function stops at its next report(), callback or check_cancelled()
         return True
 
-    async def _keep(self, value, nbytes=None):
+    async def keep(self, value, nbytes=None):
         """Store ``value`` for this connection, within the memory limits; return its reference."""
         if nbytes is None:
-            nbytes = await self.server.run_protocol(_sizeof, value)
+            nbytes = await self.server.run_protocol(sizeof, value)
         config = self.server.config
         mine = self.store.stored_bytes + nbytes
         if config.max_connection_memory is not None and mine > config.max_connection_memory:
@@ -272,7 +262,7 @@ class Session:
         self.server.stored_bytes += nbytes
         return self.store.add(value, nbytes)
 
-    async def _trim(self, freed_bytes):
+    async def trim(self, freed_bytes):
         """After large frees, give the memory back to the system (glibc keeps it otherwise)."""
         if freed_bytes >= memory.TRIM_AFTER:
             try:
@@ -280,7 +270,7 @@ class Session:
             except RuntimeError:  # the worker pool is already shut down: the process is ending anyway
                 pass
 
-    async def _send(self, text):
+    async def send(self, text):
         if isinstance(text, str) and not text.isascii():
             try:
                 text.encode("utf-8")
@@ -297,7 +287,7 @@ class Session:
 
     # -- encoding ---------------------------------------------------------------
 
-    def _encode_result(self, request, result, description="the result"):
+    def encode_result(self, request, result, description="the result"):
         try:
             if request.plain:
                 return dumps_plain(result)
@@ -311,7 +301,7 @@ class Session:
             ) from None
 
     @staticmethod
-    def _encode_error(rid, plain, error):
+    def encode_error(rid, plain, error):
         data = _error_data(error)
         if plain:
             return dumps_plain({"error": data})
@@ -323,17 +313,17 @@ class Session:
         op = request.op
         fields = request.fields
         if op == "call":
-            return await self._call(request, decoded)
+            return await calls.call(self, request, decoded)
         if op.startswith("batch"):
             return await self.server.batches.handle(self, request, decoded)
         if op in extra_ops.HANDLERS:  # describe, functions, shared values, the result cache
-            return self._encode_result(request, await extra_ops.HANDLERS[op](self, fields, decoded))
+            return self.encode_result(request, await extra_ops.HANDLERS[op](self, fields, decoded))
         if op == "cache":
             data = self.store.resolve(fields["data"]) if decoded.references else fields["data"]
-            result = await self._keep(data)
+            result = await self.keep(data)
         elif op == "get":
             value = self.store.get(fields["ref"])
-            return await self.server.run_protocol(self._encode_result, request, value, "the stored value")
+            return await self.server.run_protocol(self.encode_result, request, value, "the stored value")
         elif op == "free":
             before = self.store.stored_bytes
             try:
@@ -342,14 +332,14 @@ class Session:
             finally:
                 self.server.stored_bytes -= before - self.store.stored_bytes
             result = len(fields["refs"])
-            await self._trim(before - self.store.stored_bytes)
+            await self.trim(before - self.store.stored_bytes)
         elif op == "clear":
             freed_bytes = self.store.stored_bytes
             self.server.stored_bytes -= freed_bytes
             result = self.store.clear()
-            await self._trim(freed_bytes)
+            await self.trim(freed_bytes)
         elif op == "cancel":
-            result = self._cancel(fields["target"])
+            result = self.cancel(fields["target"])
         elif op == "callback_reply":
             value = fields.get("result") if fields["ok"] else fields.get("error")
             if fields["ok"] and decoded.references:
@@ -372,53 +362,7 @@ class Session:
             result = True
         else:  # pragma: no cover - parse_request only lets known operations through
             raise UnknownOperation("unknown operation {0!r}".format(op))
-        return self._encode_result(request, result)
-
-    async def _call(self, request, decoded):
-        fields = request.fields
-        name = fields["function"]
-        args, kwargs = fields["args"], fields["kwargs"]
-        if decoded.references:
-            args = self.store.resolve(args)
-            kwargs = self.store.resolve(kwargs)
-        self.calls += 1
-        self.server.calls += 1
-        registry = self.server.functions
-        cache = fields["cache"]
-        if fields.get("executor") or self.server.batches.offloaded(name):
-            # Run in the executor's worker processes (compas_cloud.server.batch), not in this process.
-            result = await self.server.batches.call(name, args, kwargs)
-            if cache:
-                return self._encode_result(request, await self._keep(result))
-            return await self.server.run_protocol(self._encode_result, request, result, "the result of {0!r}".format(name))
-        context, args, kwargs = calls.prepare(self, request, args, kwargs)
-
-        result_cache = extra_ops.result_cache_for(self.server, fields)
-
-        def work():
-            func = registry.resolve(name)
-            try:
-                with calls.running(context):
-                    if result_cache is None:
-                        result = func(*args, **kwargs)
-                    else:
-                        result = result_cache.run(name, func, args, kwargs, _sizeof)
-            except Exception as error:
-                raise _remote_failure(error) from None
-            if cache:
-                return result, _sizeof(result)
-            return None, self._encode_result(request, result, "the result of {0!r}".format(name))
-
-        try:
-            result, text = await self.server.run_call(self, work)
-        finally:
-            # The worker drops the context when the function returns; this covers a name that did not
-            # resolve and a call cancelled before a worker took it.
-            if context is not None and self.call_contexts.get(request.id) is context:
-                self.call_contexts.pop(request.id, None)
-        if not cache:
-            return text
-        return self._encode_result(request, await self._keep(result, text))
+        return self.encode_result(request, result)
 
 
 def _mib(nbytes):

@@ -54,6 +54,11 @@ class SharedValues:
             )
         return entry
 
+    def size_of(self, name):
+        """Return the bytes the value shared as ``name`` holds (0 if nothing is shared under it)."""
+        entry = self._values.get(name)
+        return entry[1] if entry is not None else 0
+
     def unshare(self, name):
         """Remove ``name``; return the bytes it held."""
         self.get(name)

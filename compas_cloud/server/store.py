@@ -1,9 +1,10 @@
-"""The reference store: values a connection keeps on the server between calls."""
+"""The reference store: values a connection keeps on the server between calls, and :func:`sizeof`."""
 import secrets
 import sys
 
 from compas_cloud.errors import ReferenceNotFound
 from compas_cloud.protocol import Reference, reference_id
+from compas_cloud.protocol.walk import walk
 
 
 class ReferenceStore:
@@ -66,11 +67,22 @@ class ReferenceStore:
         thousands deep resolves as well as a flat one); other values are returned as they are.
         Containers holding no reference are returned as they are, not copied.
         """
-        return _rebuild(value, self.get)
+        return walk(value, self._replace, max_depth=None)
+
+    def _replace(self, item):
+        return self.get(item) if isinstance(item, Reference) else item
+
+    def values(self):
+        """Return the stored values (a list)."""
+        return list(self._values.values())
+
+    def size_of(self, ref):
+        """Return the size ``ref``'s value was stored with, in bytes (0 for an unknown reference)."""
+        return self._sizes.get(self._key(ref), 0)
 
     def nbytes(self):
         """Return an estimate of the memory the stored values hold, in bytes."""
-        return sum(_sizeof(value) for value in self._values.values())
+        return sum(sizeof(value) for value in self._values.values())
 
     @staticmethod
     def _key(ref):
@@ -83,67 +95,7 @@ class ReferenceStore:
 _MISSING = object()
 
 
-def _rebuild(value, replace):
-    """Copy the containers of ``value`` that hold a Reference, with ``replace(reference)`` in its place.
-
-    Iterative: a work stack of (container, its items, index reached, changed items) frames.
-    """
-    if isinstance(value, Reference):
-        return replace(value)
-    if not isinstance(value, (list, tuple, dict)):
-        return value
-    root = [value]
-    stack = [_Frame(value, root, 0)]
-    while stack:
-        frame = stack[-1]
-        if frame.index < len(frame.items):
-            position = frame.index
-            frame.index += 1
-            item = frame.items[position][1] if frame.pairs else frame.items[position]
-            if isinstance(item, Reference):
-                frame.set(position, replace(item))
-            elif isinstance(item, (list, tuple, dict)):
-                stack.append(_Frame(item, frame, position))
-            continue
-        stack.pop()
-        frame.parent_set(frame.result())
-    return root[0]
-
-
-class _Frame(object):
-    __slots__ = ("value", "pairs", "items", "index", "changed", "parent", "slot")
-
-    def __init__(self, value, parent, slot):
-        self.value = value
-        self.pairs = isinstance(value, dict)
-        self.items = list(value.items()) if self.pairs else value
-        self.index = 0
-        self.changed = None
-        self.parent = parent
-        self.slot = slot
-
-    def set(self, position, new):
-        if self.changed is None:
-            self.changed = {}
-        self.changed[position] = new
-
-    def result(self):
-        if self.changed is None:
-            return self.value
-        if self.pairs:
-            return {key: self.changed.get(i, item) for i, (key, item) in enumerate(self.items)}
-        values = [self.changed.get(i, item) for i, item in enumerate(self.items)]
-        return tuple(values) if isinstance(self.value, tuple) else values
-
-    def parent_set(self, new):
-        if isinstance(self.parent, _Frame):
-            if new is not self.value:
-                self.parent.set(self.slot, new)
-        else:
-            self.parent[self.slot] = new
-
-
-def _sizeof(value):
+def sizeof(value):
     """Estimate the memory ``value`` holds, in bytes.
 
     Iterative, to any depth, each object counted once (a visited set by ``id``, so shared and
@@ -179,3 +131,6 @@ def _sizeof(value):
             if isinstance(attributes, dict):
                 stack.append(attributes)
     return total
+
+
+__all__ = ["ReferenceStore", "sizeof"]

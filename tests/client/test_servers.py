@@ -2,6 +2,8 @@
 from __future__ import absolute_import
 
 import os
+import threading
+import time
 
 import pytest
 
@@ -101,3 +103,84 @@ def test_servers_from_the_environment(two_servers, monkeypatch):
     finally:
         single.close()
     assert os.environ.get("COMPAS_CLOUD_SERVERS")
+
+
+def _direct(process):
+    return Proxy(host=process.host, port=process.port, autolaunch=False, verbose=False)
+
+
+def test_calls_go_to_the_least_busy_server(two_servers, tmp_path):
+    a, b = two_servers
+    flag = str(tmp_path / "release")
+    busy = _direct(a)
+    held = busy.submit("tests.dashboard_tasks.held_at", [1, 1, flag])  # keeps one call running on a
+    pool = Proxy(servers=[_address(a), _address(b)], verbose=False)
+    try:
+        deadline = time.time() + 60
+        while busy.status()["running_calls"] != 1 and time.time() < deadline:
+            time.sleep(0.05)
+        before = [_direct_calls(a), _direct_calls(b)]
+        for _ in range(4):
+            assert pool.call("math.hypot", [3, 4]) == 5.0
+        assert [_direct_calls(a) - before[0], _direct_calls(b) - before[1]] == [0, 4]  # all to the idle server
+        open(flag, "w").close()
+        assert held.result(60) == 1
+        time.sleep(1.1)  # the pool trusts a load it read for a second
+        for _ in range(4):
+            pool.call("math.hypot", [3, 4])
+        assert _direct_calls(a) - before[0] > 0  # idle again: a takes its turns
+    finally:
+        open(flag, "w").close()
+        pool.close()
+        busy.close()
+
+
+def _direct_calls(process):
+    with _direct(process) as proxy:
+        return proxy.status()["calls"]
+
+
+def test_a_call_in_flight_fails_over_when_its_server_dies(two_servers):
+    a, b = two_servers
+    pool = Proxy(servers=[_address(a), _address(b)], verbose=False)
+    watchers = [_direct(a), _direct(b)]
+    outcome = []
+    worker = threading.Thread(target=lambda: outcome.append(pool.call("tests.beyond_tasks.pid_after", [3])))
+    try:
+        worker.start()
+        running = None
+        deadline = time.time() + 60
+        while running is None and time.time() < deadline:
+            for index, watcher in enumerate(watchers):
+                if watcher.status()["running_calls"]:
+                    running = index
+            time.sleep(0.02)
+        assert running is not None, "the call never started on either server"
+        dying, surviving = (a, b) if running == 0 else (b, a)
+        dying.kill()  # SIGKILL while the call runs there: the connection drops without a reply
+        worker.join(120)
+        assert outcome == [surviving.pid]  # answered by the other server
+        alive = [entry["alive"] for entry in pool.status()["servers"]]
+        assert alive == ([False, True] if running == 0 else [True, False])
+    finally:
+        worker.join(120)
+        for watcher in watchers:
+            watcher.close()
+        pool.close()
+
+
+def test_offload_and_batch_through_a_pool(two_servers):
+    a, b = two_servers
+    pool = Proxy(servers=[_address(a), _address(b)], verbose=False)
+    try:
+        where = pool.offload("tests.batch_tasks.where")
+        assert where["pid"] not in (a.pid, b.pid)  # an executor worker process of one of them
+        batch = pool.batch([("math.hypot", [3, 4], {}), ("math.hypot", [6, 8], {})])
+        batch.wait(120)
+        assert batch.results() == [5.0, 10.0]
+        ref = pool.cache([1, 2])
+        with pytest.raises(ReferenceNotFound):
+            pool.batch([("builtins.sum", [ref], {})])
+        assert pool.offload("builtins.sum", [ref]) == 3  # on the server holding the reference
+    finally:
+        pool.close()

@@ -56,10 +56,21 @@ def test_dotnet_refuses_cafile_and_verify_false_naming_the_trust_store(tls_serve
         assert "trust store" in str(info.value)
 
 
+#: The .NET round trip, run in a child process whose HOME holds Mono's user trust store.
+_DOTNET_CHILD = """
+import sys
+from compas_cloud import Proxy
+with Proxy(url=sys.argv[1], token=sys.argv[2], autolaunch=False, verbose=False) as proxy:
+    assert type(proxy._connection.transport).__name__ == "DotNetTransport"
+    big = list(range(20000))
+    print(proxy.function("numpy.linalg.norm")([3, 4]), proxy.function("builtins.sum")(big) == sum(big))
+"""
+
+
 def test_a_wss_round_trip_with_the_test_ca(tls_server, certificates):
     if DOTNET:
-        pytest.skip("the .NET transport trusts the system's store only; a test CA cannot be added there without "
-                    "changing this machine's (shared) Mono certificate store")
+        _dotnet_round_trip(tls_server, certificates)
+        return
     ca = certificates[0]
     # Python 2.7's ssl.match_hostname ignores IP addresses in a certificate: name the server by DNS name there.
     host = "localhost" if sys.version_info[0] == 2 else "127.0.0.1"
@@ -73,12 +84,37 @@ def test_a_wss_round_trip_with_the_test_ca(tls_server, certificates):
     assert any("TLS: yes" in line for line in tls_server.lines)
 
 
+def _dotnet_round_trip(tls_server, certificates):
+    """ClientWebSocket trusts the platform's store: Mono's is per user, so a throwaway HOME gets the test CA
+    (``cert-sync --user``, as docs/deploy.md tells Mono users) and this machine's stores stay untouched."""
+    cert_sync = shutil.which("cert-sync")
+    if not cert_sync:
+        pytest.fail("cert-sync (Mono) is needed to trust the test CA for the .NET transport")
+    home = tempfile.mkdtemp(prefix="compas_cloud-mono-home-")
+    try:
+        env = server_env()
+        env["HOME"] = home
+        env.pop("XDG_CONFIG_HOME", None)
+        url = "wss://localhost:{0}".format(tls_server.port)  # Mono matches host names, not IP addresses
+        child = [sys.executable, "-c", _DOTNET_CHILD, url, TOKEN]
+        untrusted = subprocess.run(child, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                   universal_newlines=True, timeout=300)
+        assert untrusted.returncode != 0 and "not accepted" in untrusted.stderr and "trust store" in untrusted.stderr
+        subprocess.run([cert_sync, "--user", certificates[0]], env=env, stdout=subprocess.DEVNULL, check=True,
+                       timeout=120)
+        trusted = subprocess.run(child, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                 universal_newlines=True, timeout=300)
+        assert trusted.returncode == 0, trusted.stderr
+        assert trusted.stdout.split() == ["5.0", "True"]
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
+
+
 def test_an_untrusted_certificate_is_refused(tls_server):
     url = "wss://127.0.0.1:{0}".format(tls_server.port)
     with pytest.raises(ConnectionFailed) as info:
         Proxy(url=url, token=TOKEN, autolaunch=False, verbose=False)  # the test CA is in no trust store
-    if not DOTNET:
-        assert "cafile" in str(info.value)
+    assert ("trust store" if DOTNET else "cafile") in str(info.value)
 
 
 def test_verify_false_accepts_any_certificate(tls_server):

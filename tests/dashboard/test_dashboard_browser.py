@@ -4,8 +4,10 @@ Browser stage (tools/runtimes/browser.sh); skipped in the CPython stage when chr
 """
 import functools
 import http.server
+import importlib.util
 import os
 import shutil
+import struct
 import tempfile
 import threading
 
@@ -14,7 +16,7 @@ import pytest
 from cdp import CHROMIUM, Browser
 from compas_cloud import Proxy
 from compas_cloud.errors import CallCancelled
-from helpers import ServerProcess, free_port
+from helpers import ROOT, ServerProcess, free_port
 
 if CHROMIUM is None and os.environ.get("COMPAS_CLOUD_REQUIRE_BROWSER"):
     raise RuntimeError("chromium is required (tools/runtimes/browser.sh installs it) but is not installed")
@@ -106,6 +108,31 @@ def test_with_a_token_the_page_shows_nothing_until_given_it_and_can_then_cancel(
             finally:
                 result = held.release()
             assert result == [] and len(held.errors) == 1  # the call was cancelled: the client got CallCancelled
+            assert "cancelled by an operator on the server's dashboard" in str(held.errors[0])
+
+
+def _png_size(path):
+    with open(path, "rb") as handle:
+        head = handle.read(24)
+    assert head[:8] == b"\x89PNG\r\n\x1a\n" and head[12:16] == b"IHDR", path
+    return struct.unpack(">II", head[16:24])
+
+
+def test_the_screenshot_the_docs_use(tmp_path):
+    """tools/screenshot_dashboard.py against a real server: what the picture shows, checked from the DOM.
+
+    ``COMPAS_CLOUD_UPDATE_DOCS_IMAGES=1`` writes docs/images/dashboard.png itself."""
+    spec = importlib.util.spec_from_file_location("screenshot_dashboard", os.path.join(ROOT, "tools", "screenshot_dashboard.py"))
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    output = tool.DOCS_IMAGE if os.environ.get("COMPAS_CLOUD_UPDATE_DOCS_IMAGES") else str(tmp_path / "dashboard.png")
+    shown = tool.make(output)
+    assert shown["running"].count(HELD) == 2 and "3 / 10" in shown["running"] and "72 / 100 · step 72" in shown["running"]
+    assert shown["clients"].count("CPython") == 2 and "of 512.0 MiB" in shown["clients"]
+    assert "2 running, 4 waiting" in shown["batches"]
+    assert "math.sqrt" in shown["recent"] and "error" in shown["recent"]
+    assert _png_size(output) == tool.SIZE
+    assert _png_size(tool.DOCS_IMAGE) == tool.SIZE  # the docs' picture is this tool's
 
 
 def _strip_port(text):
@@ -146,3 +173,28 @@ def test_a_page_from_another_origin_cannot_read_the_state():
         httpd.shutdown()
         httpd.server_close()
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_the_page_shows_the_result_cache_and_the_shared_values():
+    with ServerProcess("--result-cache", "1") as server:
+        with Proxy(host=server.host, port=server.port, autolaunch=False, verbose=False) as proxy:
+            for _ in range(4):
+                proxy.call("tests.beyond_tasks.scaled_sum", [[1, 2]], cache_result=True)  # 1 miss, 3 hits
+            proxy.share(proxy.cache([1, 2, 3]), "site model")
+            with Browser("http://{0}:{1}/".format(server.host, server.port)) as browser:
+                shown = browser.wait_for(_text("#shared") + ".includes('site model') && " + _text("#result-cache"))
+                assert shown, browser.evaluate("document.body.innerText")
+                figures = browser.evaluate(
+                    "Object.fromEntries([...document.querySelectorAll('#result-cache dd')]"
+                    ".map(dd => [dd.dataset.key, dd.innerText]))")
+                assert figures["hits"] == "3 (75% of 4)" and figures["misses"] == "1" and figures["entries"] == "1"
+                assert figures["size"].endswith("of 1.0 MiB")
+                assert "list" in browser.evaluate(_text("#shared")) and "(1," in browser.evaluate(_text("#shared-count"))
+                proxy.unshare("site model")
+                assert browser.wait_for(_text("#shared") + ".includes('nothing shared')")
+
+
+def test_the_page_says_when_the_server_has_no_result_cache():
+    with ServerProcess() as server:
+        with Browser("http://{0}:{1}/".format(server.host, server.port)) as browser:
+            assert browser.wait_for(_text("#result-cache") + ".includes('--result-cache')")

@@ -2,9 +2,13 @@
 command line (run here, outside a container) starts a real server that its HEALTHCHECK accepts."""
 import json
 import os
+import pathlib
 import re
+import shutil
+import signal
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -13,7 +17,7 @@ import pytest
 import yaml
 
 from compas_cloud.server.cli import build_parser, config_from_args
-from helpers import ROOT, free_port, server_env
+from helpers import ROOT, free_port, make_certificates, server_env
 
 
 def read(*parts):
@@ -56,7 +60,7 @@ def test_the_image_is_slim_runs_as_a_user_and_installs_server_and_dask():
     assert len(install) == 1 and "[server,dask]" in install[0]
     extras = re.search(r"^\[project\.optional-dependencies\]\n(.*?)\n\[", read("pyproject.toml"), re.S | re.M).group(1)
     assert re.search(r"^server = \[", extras, re.M) and re.search(r"^dask = \[", extras, re.M)
-    assert "/healthz" in instruction("HEALTHCHECK")
+    assert exec_form("HEALTHCHECK") == ["python", "-m", "compas_cloud.server.healthcheck"]  # GET /healthz
     assert instruction("EXPOSE") == "9009"
 
 
@@ -104,6 +108,51 @@ def test_the_image_command_serves_with_the_secret_and_passes_its_healthcheck(tmp
     output = process.stdout.read()
     assert "token required: yes (from the environment variable COMPAS_CLOUD_TOKEN)" in output
     assert _healthcheck(env) != 0  # nothing listens any more
+
+
+def test_the_image_healthcheck_follows_the_server_to_tls(tmp_path):
+    """docs/deploy.md: mount a certificate and add --certfile/--keyfile; the HEALTHCHECK then asks https://."""
+    ca, cert, key = make_certificates(str(tmp_path))
+    port = free_port()
+    env = _image_env(tmp_path, port, "image-tls-token-0123456789")
+    env["COMPAS_CLOUD_HOST"] = "127.0.0.1"
+    command = exec_form("ENTRYPOINT") + exec_form("CMD") + ["--certfile", cert, "--keyfile", key]
+    process = subprocess.Popen(command, env=env, cwd=str(tmp_path), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               universal_newlines=True)
+    try:
+        deadline = time.time() + 60
+        while _healthcheck(env) != 0:
+            assert process.poll() is None, process.stdout.read()
+            assert time.time() < deadline, "the TLS server of the image's command line never became healthy"
+            time.sleep(0.2)
+        probe = subprocess.run(exec_form("HEALTHCHECK"), env=env, stdout=subprocess.PIPE, universal_newlines=True,
+                               timeout=60)
+        assert probe.stdout.startswith("healthy: https://127.0.0.1:{0}/healthz 200".format(port))
+    finally:
+        process.terminate()
+        process.wait(30)
+    assert "TLS: yes" in process.stdout.read()
+
+
+def test_the_image_command_names_a_secret_it_cannot_read():
+    folder = tempfile.mkdtemp(prefix="compas_cloud-secret-")
+    try:
+        os.chmod(folder, 0o755)
+        secret = os.path.join(folder, "compas_cloud_token")
+        with open(secret, "w") as handle:
+            handle.write("unreadable-secret-0123456789\n")
+        os.chmod(secret, 0)
+        env = _image_env(pathlib.Path(folder), free_port())
+        env["COMPAS_CLOUD_TOKEN_SECRET"] = secret
+        command = exec_form("ENTRYPOINT") + exec_form("CMD")
+        if os.geteuid() == 0:  # root reads any file: run it as nobody, as the image runs as its own user
+            command = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] + command
+        result = subprocess.run(command, env=env, cwd=folder, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                universal_newlines=True, timeout=60)
+        assert result.returncode == 2
+        assert "the token secret {0} cannot be read by user".format(secret) in result.stderr
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def test_the_image_command_without_a_token_refuses_to_listen_on_all_addresses(tmp_path):
@@ -183,3 +232,78 @@ def test_the_deploy_guide_covers_what_operators_need():
                    "## Security settings on a shared network", "--certfile", "cafile=", "images/dashboard.png"):
         assert needed in text, needed
     assert os.path.exists(os.path.join(ROOT, "docs", "images", "dashboard.png"))
+
+
+def _substitute(command, replacements):
+    return [replacements.get(item, item) for item in command]
+
+
+def test_the_compose_stack_runs_as_processes(tmp_path):
+    """compose.yaml's command lines, run here as plain processes on loopback (service names -> 127.0.0.1):
+    the Dask scheduler (and its healthcheck), two workers, and the server on --executor dask running a batch."""
+    distributed = pytest.importorskip("distributed")
+    services = compose()["services"]
+    scheduler_port, dask_dashboard, port = free_port(), free_port(), free_port()
+    address = "tcp://127.0.0.1:{0}".format(scheduler_port)
+    replacements = {"8786": str(scheduler_port), ":8787": "127.0.0.1:{0}".format(dask_dashboard),
+                    "tcp://scheduler:8786": address}
+    token = "compose-stack-token-0123456789"
+    env = _image_env(tmp_path, port, token)
+    env["COMPAS_CLOUD_HOST"] = "127.0.0.1"
+    commands = {
+        "scheduler": _substitute(services["scheduler"]["entrypoint"], replacements) + ["--host", "127.0.0.1"],
+        "worker-1": _substitute(services["worker-1"]["entrypoint"], replacements) + ["--host", "127.0.0.1"],
+        "worker-2": _substitute(services["worker-2"]["entrypoint"], replacements) + ["--host", "127.0.0.1"],
+        "compas_cloud": exec_form("ENTRYPOINT") + _substitute(services["compas_cloud"]["command"], replacements),
+    }
+    logs, processes = {}, {}
+    try:
+        for name in ("scheduler", "worker-1", "worker-2", "compas_cloud"):
+            logs[name] = open(str(tmp_path / (name + ".log")), "w+")
+            processes[name] = subprocess.Popen(commands[name], env=env, cwd=ROOT, stdout=logs[name],
+                                               stderr=subprocess.STDOUT, start_new_session=True)
+        check = _substitute(services["scheduler"]["healthcheck"]["test"][1:], {})
+        check = [item.replace("8787", str(dask_dashboard)) for item in check]
+        deadline = time.time() + 120
+        while subprocess.call(check, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) != 0:
+            assert processes["scheduler"].poll() is None and time.time() < deadline, _logs(logs)
+            time.sleep(0.5)
+        with distributed.Client(address, timeout=60) as dask_client:
+            dask_client.wait_for_workers(2, timeout=120)
+            names = {info["name"] for info in dask_client.scheduler_info()["workers"].values()}
+            assert names == {"worker-1", "worker-2"}
+            workers = set(dask_client.scheduler_info()["workers"])
+        while _healthcheck(env) != 0:
+            assert processes["compas_cloud"].poll() is None and time.time() < deadline, _logs(logs)
+            time.sleep(0.2)
+        from compas_cloud import Proxy
+
+        with Proxy(host="127.0.0.1", port=port, token=token, autolaunch=False, verbose=False) as proxy:
+            batch = proxy.batch([("numpy.linalg.norm", [[3 * i, 4 * i]], {}) for i in range(6)])
+            status = batch.wait(120)
+            assert status["state"] == "finished", status
+            assert batch.results() == [5.0 * i for i in range(6)]
+            assert {task["worker"] for task in status["tasks"]} <= workers
+            executor = proxy.status()["executor"]
+            assert executor["name"] == "dask" and executor["scheduler"] == address
+    finally:
+        for process in processes.values():
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+        for process in processes.values():
+            try:
+                process.wait(30)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+        for handle in logs.values():
+            handle.close()
+
+
+def _logs(logs):
+    text = []
+    for name, handle in logs.items():
+        handle.flush()
+        handle.seek(0)
+        text.append("--- {0}\n{1}".format(name, handle.read()[-3000:]))
+    return "\n".join(text)

@@ -131,3 +131,23 @@ def test_proxy_component_token_input(gh, tmpdir, monkeypatch):
     finally:
         gh.close_proxies()
         guarded.stop()
+
+
+def test_cache_and_function_components_show_an_unsupported_input_as_an_error_balloon(gh, connected):
+    _, proxy = connected
+    cache = gh.load("Cloud_Cache")
+    assert cache.solve(proxy=proxy, data=[1, Brep()])["ref"] is None
+    errors = cache.messages("Error")
+    assert len(errors) == 1 and "input 'data'" in errors[0] and "Rhino.Geometry.Brep" in errors[0], cache.messages()
+    assert "Traceback" not in errors[0]
+    function = gh.load("Cloud_Function", cache.document)
+    function.solve(proxy=proxy, function="builtins.len")
+    function.document.run_scheduled()  # its inputs rebuilt from the description
+    names = [param.NickName for param in function.instance.Params.Input]
+    extra = names[4]
+    assert function.solve(**{"proxy": proxy, "function": "builtins.len", extra: Brep()})["result"] is None
+    errors = function.messages("Error")
+    assert len(errors) == 1 and "Rhino.Geometry.Brep" in errors[0] and "Traceback" not in errors[0], function.messages()
+    assert "'{0}'".format(extra) in errors[0], errors
+    assert proxy.check()
+    assert function.solve(**{"proxy": proxy, "function": "builtins.len", extra: [1, 2]})["result"] == 2

@@ -88,3 +88,116 @@ def test_cache_result_toggle_and_background(gh):
     finally:
         gh.close_proxies()
         process.stop()
+
+
+def _names(component):
+    return [param.NickName for param in component.instance.Params.Input]
+
+
+def test_positional_only_parameters_and_star_args(gh, connected):
+    _, proxy = connected
+    component = gh.load("Cloud_Function")
+    # math.pow(x, y, /): positional-only parameters are passed by position (math.pow takes no keywords)
+    assert _rebuilt(component, proxy=proxy, function="math.pow") == FIXED + ["x", "y"]
+    assert component.solve(proxy=proxy, function="math.pow", x=2, y=10)["result"] == 1024.0
+    assert component.messages("Error") == []
+    # total(scale=1.0, *values, **options): *values is one list input spread into arguments, scale goes
+    # before them by position, **options gets no input
+    name = "tests.beyond_tasks.total"
+    assert _rebuilt(component, proxy=proxy, function=name) == FIXED + ["scale", "values"]
+    params = dict((param.NickName, param) for param in component.instance.Params.Input)
+    assert params["values"].Access == "GH_ParamAccess.list" and params["values"].Optional is True
+    assert "one argument per item" in params["values"].Description
+    assert component.solve(proxy=proxy, function=name, scale=2.0, values=NetList([1, 2, 3]))["result"] == [12.0, []]
+    # scale left empty while values has some: its described default goes in its place
+    assert component.solve(proxy=proxy, function=name, values=[1, 2])["result"] == [3.0, []]
+    assert component.solve(proxy=proxy, function=name, scale=3.0)["result"] == [0.0, []]
+    assert component.solve(proxy=proxy, function=name)["result"] == [0.0, []]
+
+
+def test_a_builtin_without_a_signature_gets_a_warning_not_inputs(gh, connected):
+    _, proxy = connected
+    component = gh.load("Cloud_Function")
+    assert component.solve(proxy=proxy, function="math.hypot")["result"] is None
+    assert any("Cloud Call" in text for text in component.messages("Warning"))
+    assert component.document.scheduled == [] and _names(component) == FIXED
+
+
+def test_call_arguments_of_described_parameters():
+    from compas_cloud.ghpython.function_component import call_arguments, parameter_specs
+
+    def spec(name, kind, **extra):
+        item = {"name": name, "kind": kind, "has_default": "default" in extra, "default": extra.get("default")}
+        item.update(extra)
+        return item
+
+    specs = parameter_specs({"parameters": [
+        spec("a", "positional_only"), spec("b", "positional_only", default={"repr": "<no value>"}),
+        spec("c", "positional_only", default=5), spec("d", "positional_or_keyword", default=1),
+        spec("e", "keyword_only"), spec("kw", "var_keyword"),
+    ]})
+    assert [s["name"] for s in specs] == ["a", "b", "c", "d", "e"]
+    assert call_arguments(specs, [1, None, None, None, "x"]) == ([1], {"e": "x"})
+    assert call_arguments(specs, [1, 2, None, 4, "x"]) == ([1, 2], {"d": 4, "e": "x"})
+    with pytest.raises(ValueError) as error:  # b's default cannot be sent, and c comes after it
+        call_arguments(specs, [1, None, 3, None, "x"])
+    assert "'b'" in str(error.value)
+    with pytest.raises(ValueError) as error:
+        call_arguments(specs, [1, 2, 3, None, None])
+    assert "'e'" in str(error.value)
+    with pytest.raises(ValueError):
+        call_arguments(specs, [None, None, None, None, "x"])
+
+
+def test_list_or_item_access_from_the_first_type_of_a_union():
+    from compas_cloud.ghpython.function_component import parameter_specs
+
+    cases = [
+        ({"annotation": "list[float]"}, "list"),
+        ({"type": "list of float"}, "list"),
+        ({"type": "sequence[point] | :class:`compas.geometry.Polygon`"}, "list"),
+        ({"type": "float | list[tuple[float, float]]"}, "item"),
+        ({"type": "int or list of int"}, "item"),
+        ({"type": "float, optional"}, "item"),
+        ({"annotation": "Optional[List[float]]"}, "list"),
+        ({"annotation": "Union[float, List[float]]"}, "item"),
+        ({"has_default": True, "default": [0, 0, 1]}, "list"),
+        ({}, "item"),
+    ]
+    for extra, access in cases:
+        parameter = {"name": "p", "kind": "positional_or_keyword", "has_default": False, "default": None}
+        parameter.update(extra)
+        assert parameter_specs({"parameters": [parameter]})[0]["access"] == access, extra
+
+
+def test_the_documented_example_offset_polygon(gh, connected):
+    """docs/grasshopper.md's figure: offset_polygon's inputs, item access for distance, points in, points out."""
+    pytest.importorskip("compas")
+    _, proxy = connected
+    component = gh.load("Cloud_Function")
+    name = "compas.geometry.offset_polygon"
+    assert _rebuilt(component, proxy=proxy, function=name) == FIXED + ["polygon", "distance", "tol"]
+    params = dict((param.NickName, param) for param in component.instance.Params.Input)
+    assert [params[n].Access for n in ("polygon", "distance", "tol")] == [
+        "GH_ParamAccess.list", "GH_ParamAccess.item", "GH_ParamAccess.item"]
+    assert [params[n].Optional for n in ("polygon", "distance", "tol")] == [False, False, True]
+    square = NetList([Point3d(0, 0, 0), Point3d(4, 0, 0), Point3d(4, 4, 0), Point3d(0, 4, 0)])
+    result = component.solve(proxy=proxy, function=name, polygon=square, distance=1.0)["result"]
+    assert component.messages("Error") == [] and component.messages("Warning") == []
+    corners = sorted(tuple(round(c, 6) for c in point) for point in result)
+    assert corners == [(1.0, 1.0, 0.0), (1.0, 3.0, 0.0), (3.0, 1.0, 0.0), (3.0, 3.0, 0.0)]
+
+
+def test_the_rhino_8_set_runs_the_same_component(gh, connected):
+    """ghpython/components_cpython/Cloud_Function (Rhino 8's CPython script component) through the same harness."""
+    import os
+
+    from gh_harness import ROOT, LoadedComponent
+
+    _, proxy = connected
+    folder = os.path.join(ROOT, "ghpython", "components_cpython", "Cloud_Function")
+    with open(os.path.join(folder, "code.py")) as handle:
+        assert handle.readline().startswith("# r: compas_cloud")
+    component = LoadedComponent(folder, gh.document())
+    assert _rebuilt(component, proxy=proxy, function=SCALED_SUM) == FIXED + ["values", "scale", "label"]
+    assert component.solve(proxy=proxy, function=SCALED_SUM, values=[1, 2], scale=3.0)["result"] == ["sum", 9.0]

@@ -6,7 +6,10 @@ release job must build the wheel and the Rhino package and publish with trusted 
 """
 import os
 import re
+import subprocess
+import sys
 
+import pytest
 import yaml
 
 import compas_cloud
@@ -124,11 +127,36 @@ def test_changelog_keeps_a_changelog_and_matches_the_version():
     assert "### Added" in released and "### Fixed" in released
 
 
+def ruff_pin():
+    """The ruff version the [lint] extra of pyproject.toml pins."""
+    match = re.search(r'^lint = \[.*"ruff==([0-9.]+)"', read("pyproject.toml"), re.M)
+    assert match, "pyproject.toml's [lint] extra must pin ruff (ruff==X.Y.Z)"
+    return match.group(1)
+
+
 def test_the_test_command_runs_ruff_configured_in_pyproject():
     test_sh = read("tools", "test.sh")
     assert re.search(r"ruff\" check \.", test_sh)
     pyproject = read("pyproject.toml")
     assert "[tool.ruff]" in pyproject and "[tool.ruff.lint]" in pyproject
+    ruff_pin()
+    # tools/test.sh and the lint workflow install that pin, not whatever ruff is newest.
+    assert re.search(r'pip install .*-e "\$ROOT\[[a-z,]*lint[a-z,]*\]"', read("tools", "env.sh"))
+    lint = run_lines(workflow("tests.yml")["jobs"]["lint"])
+    assert 'python -m pip install ".[lint]"' in lint and "ruff check ." in lint
+
+
+def test_the_code_is_clean_under_the_pinned_ruff():
+    """The same check as the test command's lint stage, so that a run of these tests catches it too."""
+    try:
+        import ruff  # noqa: F401
+    except ImportError:
+        pytest.skip("ruff is not installed here (tools/test.sh installs the [lint] extra)")
+    version = subprocess.run([sys.executable, "-m", "ruff", "--version"], stdout=subprocess.PIPE, universal_newlines=True)
+    assert version.stdout.split()[-1] == ruff_pin(), "installed %s; pyproject.toml pins %s" % (version.stdout, ruff_pin())
+    check = subprocess.run([sys.executable, "-m", "ruff", "check", "--no-cache", "--output-format", "concise", ROOT],
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True, cwd=ROOT)
+    assert check.returncode == 0, check.stdout
 
 
 def test_the_test_command_builds_the_docs_site_strictly():

@@ -12,7 +12,7 @@ from compas_cloud.protocol import arrays
 from compas_cloud.server import gate
 from compas_cloud.server.executors import run_task
 from compas_cloud.server.security import AccessPolicy
-from compas_cloud.server.store import ReferenceStore, _sizeof
+from compas_cloud.server.store import ReferenceStore, sizeof
 from helpers import ServerProcess
 
 MIB = 1024 * 1024
@@ -168,7 +168,7 @@ def test_sizing_counts_deeply_nested_values():
     value = b"x" * (16 * MIB)
     for _ in range(60):
         value = [value]
-    assert _sizeof(value) >= 16 * MIB
+    assert sizeof(value) >= 16 * MIB
 
 
 def test_sizing_ends_on_cycles():
@@ -176,13 +176,13 @@ def test_sizing_ends_on_cycles():
     loop.append(loop)
     mapping = {}
     mapping["self"] = mapping
-    assert _sizeof(loop) < 1024 and _sizeof(mapping) < 4096
+    assert sizeof(loop) < 1024 and sizeof(mapping) < 4096
 
 
 def test_sizing_counts_numpy_arrays_once():
     array = numpy.zeros(MIB)  # 8 MiB
-    assert 8 * MIB <= _sizeof(array) < 9 * MIB
-    assert 4 * MIB <= _sizeof(array[::2]) < 5 * MIB  # a view: the bytes it spans
+    assert 8 * MIB <= sizeof(array) < 9 * MIB
+    assert 4 * MIB <= sizeof(array[::2]) < 5 * MIB  # a view: the bytes it spans
 
 
 def test_an_8_mb_array_is_stored_under_a_12_mib_limit():

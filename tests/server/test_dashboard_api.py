@@ -5,7 +5,10 @@ import os
 import stat
 import time
 
+import pytest
+
 from compas_cloud import Proxy
+from compas_cloud.errors import CallCancelled
 from helpers import ServerProcess
 
 TOKEN = "dashboard-api-token-0123456789"
@@ -94,6 +97,47 @@ def test_with_a_token_state_and_actions_need_it():
         assert server.wait(30) == 0
 
 
+def _running(server, count, headers=None):
+    """Wait until the dashboard's state shows ``count`` running calls; return that state."""
+    end = time.time() + 60
+    while True:
+        state = json.loads(get(server, "/api/state", headers)[2])
+        if len(state["running"]) == count or time.time() > end:
+            return state
+        time.sleep(0.05)
+
+
+def test_a_call_cancelled_from_the_dashboard_tells_the_client_who_cancelled_it(tmp_path):
+    flag = str(tmp_path / "release")
+    held = "tests.dashboard_tasks.held_at"
+    with ServerProcess("--token", TOKEN) as server:
+        with Proxy(host=server.host, port=server.port, autolaunch=False, verbose=False, token=TOKEN,
+                   progress=False) as proxy:
+            try:
+                future = proxy.submit(held, [1, 4, flag])
+                (call,) = _running(server, 1, bearer())["running"]
+                assert call["call"] == future.id and call["function"] == held
+                query = "/api/action?do=cancel&connection={0}&call={1}".format(call["connection"], call["call"])
+                assert get(server, query)[0] == 401  # without the token nothing changes
+                status, _, body = get(server, query, bearer())
+                assert status == 200 and json.loads(body) == {"done": True}
+                with pytest.raises(CallCancelled) as info:
+                    future.result(60)
+                assert "cancelled by an operator on the server's dashboard" in str(info.value)
+                state = json.loads(get(server, "/api/state", bearer())[2])
+                assert state["recent"][0]["outcome"] == "cancelled" and state["recent"][0]["call"] == future.id
+                # the connection goes on; a call the client cancels itself still says so
+                assert proxy.function("numpy.linalg.norm")([3, 4]) == 5.0
+                mine = proxy.submit(held, [2, 4, flag])
+                _running(server, 1, bearer())
+                assert mine.cancel() is True
+                with pytest.raises(CallCancelled) as info:
+                    mine.result(60)
+                assert "cancelled by the client" in str(info.value)
+            finally:
+                open(flag, "w").close()
+
+
 def test_open_starts_the_default_browser_on_the_dashboard(tmp_path, monkeypatch):
     record = str(tmp_path / "opened.txt")
     script = str(tmp_path / "browser.sh")
@@ -139,3 +183,49 @@ def test_an_allowed_origin_admits_its_host_name_behind_a_reverse_proxy():
         assert get(server, "/api/state", {"Host": "compute.example.org"})[0] == 200
         assert get(server, "/api/state", {"Host": "compute.example.org", "Origin": "https://compute.example.org"})[0] == 200
         assert get(server, "/api/state", {"Host": "other.example.org"})[0] == 403
+
+
+def _samples(text):
+    values = {}
+    for line in text.splitlines():
+        if line and not line.startswith("#"):
+            name, _, value = line.rpartition(" ")
+            values[name] = float(value)
+    return values
+
+
+def test_state_and_metrics_show_the_result_cache_and_the_shared_values():
+    with ServerProcess("--result-cache", "2") as server:
+        with Proxy(host=server.host, port=server.port, autolaunch=False, verbose=False) as proxy:
+            for _ in range(3):
+                proxy.call("tests.beyond_tasks.scaled_sum", [[1, 2]], cache_result=True)  # 1 miss, 2 hits
+            proxy.call("tests.beyond_tasks.scaled_sum", [[3]], cache_result=True)  # another miss
+            proxy.share(proxy.cache(list(range(100))), "site model")
+            state = json.loads(get(server, "/api/state")[2])
+            cache = state["result_cache"]
+            assert cache == proxy.status()["result_cache"]  # the server's own cache, as status() reports it
+            assert (cache["enabled"], cache["hits"], cache["misses"], cache["entries"]) == (True, 2, 2, 2)
+            assert 0 < cache["bytes"] <= cache["max_bytes"] == 2 * 1024 * 1024
+            (shared,) = state["shared"]["names"]
+            assert (shared["name"], shared["type"]) == ("site model", "list") and shared["bytes"] > 0
+            assert state["shared"]["bytes"] == shared["bytes"]
+            values = _samples(get(server, "/metrics")[2])
+            assert values["compas_cloud_result_cache_hits_total"] == 2
+            assert values["compas_cloud_result_cache_misses_total"] == 2
+            assert values["compas_cloud_result_cache_entries"] == 2
+            assert values["compas_cloud_result_cache_bytes"] == cache["bytes"]
+            assert values["compas_cloud_result_cache_bytes_limit"] == 2 * 1024 * 1024
+            assert values["compas_cloud_shared_values"] == 1 and values["compas_cloud_shared_bytes"] == shared["bytes"]
+            proxy.clear_result_cache()
+            proxy.unshare("site model")
+            state = json.loads(get(server, "/api/state")[2])
+            assert state["result_cache"]["entries"] == 0 and state["result_cache"]["bytes"] == 0
+            assert state["shared"] == {"names": [], "bytes": 0}
+
+
+def test_state_and_metrics_of_a_server_without_a_result_cache():
+    with ServerProcess() as server:
+        state = json.loads(get(server, "/api/state")[2])
+        assert state["result_cache"] == {"enabled": False} and state["shared"] == {"names": [], "bytes": 0}
+        metrics = get(server, "/metrics")[2]
+        assert "compas_cloud_result_cache" not in metrics and "compas_cloud_shared_values 0" in metrics

@@ -57,7 +57,10 @@ def test_describe_a_library_function_and_a_default_that_is_not_json(proxy):
 
 def test_functions_lists_the_public_callables_of_a_module(proxy):
     names = proxy.functions("tests.beyond_tasks")
-    assert names == sorted(["add_vertex", "grow", "runs", "scaled_sum", "uses_callback", "vertex_count"])
+    assert names == sorted(
+        ["add_vertex", "count_and_name", "grow", "opaque", "pid_after", "runs", "scaled_sum", "total", "uses_callback",
+         "vertex_count"]
+    )
 
 
 def test_describe_and_functions_refuse_what_calls_refuse(restricted_proxy):

@@ -1,14 +1,17 @@
 """/healthz and /metrics over plain HTTP (http.client) against real server processes."""
 import http.client
 import json
+import os
 import re
+import subprocess
+import sys
 import threading
 import time
 
 import pytest
 
 from compas_cloud import Proxy
-from helpers import ServerProcess, make_certificates
+from helpers import ROOT, ServerProcess, make_certificates, server_env
 
 TOKEN = "metrics-test-token-0123456789"
 
@@ -74,6 +77,27 @@ def test_metrics_without_a_token_server_count_calls_bytes_and_references():
             assert samples(get(server, "/metrics")[2])["compas_cloud_references"] == 0
 
 
+def test_every_metric_is_in_the_deploy_guide():
+    """docs/deploy.md lists what /metrics exports (a full name, or the ``_suffix`` of a listed family)."""
+    with open(os.path.join(ROOT, "docs", "deploy.md")) as handle:
+        guide = handle.read()
+    with ServerProcess("--result-cache", "1") as server:
+        names = re.findall(r"^# TYPE ([a-z_]+) ", get(server, "/metrics")[2], re.M)
+    assert "compas_cloud_result_cache_hits_total" in names and "compas_cloud_batch_tasks" in names
+    for name in names:
+        short = "`_" + name.split("compas_cloud_result_cache_", 1)[-1] + "`"
+        assert "`" + name in guide or (name.startswith("compas_cloud_result_cache_") and short in guide), name
+
+
+def test_metrics_follow_the_origin_and_host_rules():
+    """A web page cannot read /metrics of a loopback server, not even by rebinding its DNS name to 127.0.0.1."""
+    with ServerProcess() as server:
+        assert get(server, "/metrics")[0] == 200
+        assert get(server, "/metrics", {"Origin": "http://evil.example"})[0] == 403
+        assert get(server, "/metrics", {"Host": "evil.example:{0}".format(server.port)})[0] == 403
+        assert get(server, "/metrics", {"Host": "localhost:{0}".format(server.port)})[0] == 200
+
+
 def test_metrics_behind_the_token():
     with ServerProcess("--token", TOKEN) as server:
         status, headers, body = get(server, "/metrics")
@@ -102,10 +126,29 @@ def test_healthz_is_503_while_the_server_shuts_down():
             assert status == 503
             assert json.loads(body)["status"] == "stopping"
             assert samples(get(server, "/metrics")[2])["compas_cloud_up"] == 0
+            # the container HEALTHCHECK's probe says so too
+            probe = subprocess.run([sys.executable, "-m", "compas_cloud.server.healthcheck", "--port", str(server.port)],
+                                   env=server_env(), stdout=subprocess.PIPE, universal_newlines=True, timeout=60)
+            assert probe.returncode == 1 and probe.stdout.startswith("unhealthy: http://") and " 503 " in probe.stdout
             worker.join(60)
         finally:
             proxy.close()
             other.close()
+
+
+def test_the_log_names_the_client_that_left(tmp_path):
+    """Over TLS the socket forgets its peer once closed: the server keeps it for the log's last line."""
+    ca, cert, key = make_certificates(str(tmp_path))
+    with ServerProcess("--certfile", cert, "--keyfile", key) as server:
+        with Proxy(url="wss://127.0.0.1:{0}".format(server.port), cafile=ca, autolaunch=False, verbose=False) as proxy:
+            assert proxy.check()
+        deadline = time.time() + 30
+        while " left (0 connected)" not in server.read_log() and time.time() < deadline:
+            time.sleep(0.05)
+        log = server.read_log()
+        peer = re.search(r"client connected from (\S+) ", log).group(1)
+        assert peer.startswith("127.0.0.1:")
+        assert "client {0} left (0 connected)".format(peer) in log
 
 
 def test_the_websocket_handshake_at_the_same_paths_still_upgrades():
@@ -119,6 +162,21 @@ def test_the_websocket_handshake_at_the_same_paths_still_upgrades():
             assert json.loads(ws.recv())["result"] == "pong"
         finally:
             ws.close()
+
+
+def _start_lines(server):
+    assert server.wait_line("functions allowed:")  # the last line of the start-up report
+    return [line for line in server.lines if line.startswith(("token required", "TLS"))]
+
+
+def test_the_start_up_lines_tell_the_token_and_tls_apart(tmp_path):
+    with ServerProcess("--token", TOKEN) as server:
+        assert _start_lines(server) == ["token required: yes (from --token)"]
+    ca, cert, key = make_certificates(str(tmp_path))
+    with ServerProcess("--certfile", cert, "--keyfile", key) as server:
+        lines = _start_lines(server)
+        assert len(lines) == 2 and lines[0].startswith("token required: no (loopback only")
+        assert lines[1] == "TLS: yes (wss://, certificate {0})".format(cert)
 
 
 def test_healthz_over_https_with_the_test_ca(tmp_path):

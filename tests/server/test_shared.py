@@ -2,7 +2,7 @@
 import pytest
 
 from compas_cloud import Proxy
-from compas_cloud.errors import LimitExceeded, MalformedMessage, ReferenceNotFound
+from compas_cloud.errors import AccessDenied, LimitExceeded, MalformedMessage, ReferenceNotFound, SharingNotAllowed
 
 from helpers import ServerProcess
 
@@ -81,3 +81,39 @@ def test_shared_values_count_against_the_total_memory_limit():
             b.close()
     finally:
         process.stop()
+
+
+def test_connections_presenting_the_servers_token_share_values():
+    token = "shared-values-token-0123456789"
+    process = ServerProcess("--token", token)
+    try:
+        a, b = _connect(process, token=token), _connect(process, token=token)
+        try:
+            a.share(a.cache({"floors": 3}), "brief")
+            assert b.get(b.shared("brief")) == {"floors": 3}
+            assert b.status()["shared"]["names"][0]["name"] == "brief"
+        finally:
+            a.close()
+            b.close()
+        with pytest.raises(AccessDenied):  # without the token there is no connection, so nothing to share
+            _connect(process).check()
+    finally:
+        process.stop()
+
+
+def test_a_server_on_a_network_address_without_a_token_shares_nothing():
+    """The rule itself: the tests bind loopback only, so the server object is built, not started."""
+    from compas_cloud.server.app import Server
+    from compas_cloud.server.config import ServerConfig
+    from compas_cloud.server.extra_ops import check_sharing
+
+    for host, token, allowed in (("127.0.0.1", None, True), ("::1", None, True), ("localhost", None, True),
+                                 ("0.0.0.0", "a-token-0123456789", True), ("192.0.2.10", "a-token-0123456789", True),
+                                 ("0.0.0.0", None, False), ("192.0.2.10", None, False)):
+        server = Server(ServerConfig(host=host, token=token))
+        if allowed:
+            check_sharing(server)
+        else:
+            with pytest.raises(SharingNotAllowed) as error:
+                check_sharing(server)
+            assert host in str(error.value) and "--token-file" in str(error.value)

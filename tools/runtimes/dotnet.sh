@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Stage: the client suite (tests/client, tests/protocol, and the components' .NET value
-# conversions in tests/ghpython/test_dotnet_values.py) on CPython 3 with the
+# Stage: the client suite (tests/client, tests/protocol, the components' .NET value
+# conversions in tests/ghpython/test_dotnet_values.py, and the installer's user-object
+# build loading GH_IO through pythonnet in tests/install/test_userobjects.py) on CPython 3 with the
 # .NET transport (System.Net.WebSockets.ClientWebSocket through pythonnet on
 # Mono): the code IronPython hosts run. Installs Mono (apt) and pythonnet (the
 # setup.py extra "dotnet") when missing; FAILS (never skips) when it cannot.
@@ -42,4 +43,4 @@ PYEOF
 
 say "client suite on CPython 3 + .NET ClientWebSocket (pythonnet, Mono $(mono --version | head -1 | sed 's/.*version \([0-9.]*\).*/\1/'))"
 "$PY" -m pytest -p no:cacheprovider -q -W "ignore:Hosting Mono versions:UserWarning" tests/client tests/protocol \
-  tests/ghpython/test_dotnet_values.py "$@"
+  tests/ghpython/test_dotnet_values.py tests/install/test_userobjects.py "$@"

@@ -125,6 +125,25 @@ def _failure(task):
     return None
 
 
+def _certificate_refused(task):
+    """Return True if a failed ``ConnectAsync`` failed on the server's TLS certificate.
+
+    The reason sits deep in the chain of inner exceptions (AggregateException,
+    WebSocketException, AuthenticationException, then Mono's
+    ``CERTIFICATE_VERIFY_FAILED`` or .NET's "remote certificate is invalid").
+    """
+    error = task.Exception
+    for _ in range(10):
+        if error is None:
+            return False
+        name = type(error).__name__
+        text = (getattr(error, "Message", None) or "").lower()
+        if "Authentication" in name or "certificate" in text:
+            return True
+        error = getattr(error, "InnerException", None)
+    return False
+
+
 def _close_code(status):
     """The integer close code of a ``Nullable<WebSocketCloseStatus>`` (None when absent)."""
     if status is None:
@@ -207,6 +226,14 @@ class DotNetTransport(Transport):
             answer = None if url.startswith("wss:") else probe_handshake(url, headers, timeout)
             if answer is not None and answer[0] in (401, 403):
                 raise refusal(url, answer[0], answer[1])
+            if url.startswith("wss:") and task.IsFaulted and _certificate_refused(task):
+                raise ConnectionFailed(
+                    "cannot connect to {0}: the server's TLS certificate was not accepted ({1}). The .NET transport "
+                    "checks certificates against the system's trust store only: install the certificate authority "
+                    "there (Windows: certmgr, 'Trusted Root Certification Authorities'; macOS: Keychain; Mono: "
+                    "cert-sync --user ca.pem), and connect by a host name the certificate names (Mono does not "
+                    "match IP addresses)".format(url, problem)
+                )
             raise ConnectionFailed("cannot connect to {0}: {1}".format(url, problem or "the handshake failed"))
         self._ws = ws
         self._chunk = net.System.Array.CreateInstance(net.Byte, CHUNK_SIZE)

@@ -99,6 +99,12 @@ function draw(state) {
       Object.entries(b.counts).filter(([, n]) => n).map(([s, n]) => n + " " + s).join(", ") }),
     el("div", {}, b.tasks.map((t) => el("span", { class: "task " + t.state, title: "task " + t.task + ": " + t.function + " (" + t.state + ")" }))),
   ])) : [el("p", { class: "empty", text: "no batch running" })]));
+  drawResultCache(state.result_cache);
+  const shared = state.shared || { names: [], bytes: 0 };
+  $("shared-count").textContent = "(" + shared.names.length + (shared.names.length ? ", " + bytes(shared.bytes) : "") + ")";
+  fill("shared", shared.names.map((item) => row([
+    el("span", { class: "function", text: item.name }), item.type, bytes(item.bytes),
+  ], { "data-name": item.name })), 3, "nothing shared (proxy.share(ref, name) publishes a stored value)");
   const server = state.server;
   const items = [
     ["address", server.address], ["uptime", seconds(server.uptime)], ["pid", server.pid],
@@ -108,11 +114,28 @@ function draw(state) {
     ["bytes in / out", bytes(state.totals.bytes_in) + " / " + bytes(state.totals.bytes_out)],
     ["refused handshakes", state.totals.refused_handshakes],
   ];
-  if (state.result_cache) items.push(["result cache", JSON.stringify(state.result_cache)]);
   for (const [name, value] of Object.entries(server.options)) {
     items.push([name, typeof value === "object" && value !== null ? JSON.stringify(value) : String(value)]);
   }
   $("server").replaceChildren(...items.flatMap(([k, v]) => [el("dt", { text: k }), el("dd", { text: String(v) })]));
+}
+
+function drawResultCache(cache) {
+  let items;
+  if (!cache || !cache.enabled) {
+    items = [["state", "off (start the server with --result-cache MIB to keep results of calls made with cache_result=True)"]];
+  } else {
+    const asked = cache.hits + cache.misses;
+    items = [
+      ["hits", cache.hits + (asked ? " (" + Math.round((100 * cache.hits) / asked) + "% of " + asked + ")" : "")],
+      ["misses", cache.misses],
+      ["entries", cache.entries],
+      ["size", bytes(cache.bytes) + " of " + bytes(cache.max_bytes)],
+      ["evictions", cache.evictions],
+      ["uncacheable calls", cache.uncacheable],
+    ];
+  }
+  $("result-cache").replaceChildren(...items.flatMap(([k, v]) => [el("dt", { text: k }), el("dd", { text: String(v), "data-key": k })]));
 }
 
 async function health() {
@@ -138,7 +161,7 @@ async function poll() {
   }
   if (answer.status === 401) {
     $("main").hidden = true;
-    $("main").querySelectorAll("tbody, #batches, #server").forEach((node) => node.replaceChildren());
+    $("main").querySelectorAll("tbody, #batches, #server, #result-cache").forEach((node) => node.replaceChildren());
     $("login").hidden = false;
     $("forget").hidden = true;
     $("login-error").textContent = token ? "that token was refused" : "";

@@ -29,11 +29,11 @@ import asyncio
 import collections
 import logging
 import secrets
-import sys
 import weakref
 
 from compas_cloud.errors import EncodingError, FunctionNotFound, MalformedMessage, ServerSideError
 from compas_cloud.protocol import Reference, dumps, event, reference_id
+from compas_cloud.protocol.walk import walk
 from compas_cloud.server.executors import create_executor
 
 log = logging.getLogger("compas_cloud.server")
@@ -236,7 +236,7 @@ class Batch(object):
     async def _emit(self, kind, **fields):
         self.seq += 1
         message = event("batch", batch=self.id, seq=self.seq, kind=kind, counts=dict(self.counts), **fields)
-        await self.session._send(dumps(message))
+        await self.session.send(dumps(message))
 
 
 class BatchService(object):
@@ -255,20 +255,21 @@ class BatchService(object):
         self.executor.on_cluster_event = self._cluster_event
         self.loop = None
         self._sessions = weakref.WeakKeyDictionary()
-        self._running = {}
+        self.running = {}  #: batch id -> Batch, the batches of every connection still running
         offload = getattr(server.config, "offload", None) or ()
         self.offload = tuple(name.rstrip(".*") for name in offload)
 
     def describe(self):
         info = self.executor.describe()
-        info["running_batches"] = len(self._running)
+        info["running_batches"] = len(self.running)
         return info
 
     def offloaded(self, name):
         """Return True if calls to ``name`` go to the executor (``--offload``)."""
         return any(name == prefix or name.startswith(prefix + ".") for prefix in self.offload)
 
-    async def _start(self):
+    async def start(self):
+        """Start the executor (once), from the event loop."""
         if self.loop is None:
             self.loop = asyncio.get_running_loop()
         await self.server.run_protocol(self.executor.start)
@@ -276,11 +277,11 @@ class BatchService(object):
     def _cluster_event(self, kind, info):
         if self.loop is None:
             return
-        for batch in list(self._running.values()):
+        for batch in list(self.running.values()):
             batch.notify(kind, None, info)
 
     def release(self, batch_id):
-        self._running.pop(batch_id, None)
+        self.running.pop(batch_id, None)
 
     def shutdown(self):
         """Stop the executor (blocking)."""
@@ -294,7 +295,7 @@ class BatchService(object):
         fields = request.fields
         if op == "batch":
             result = await self._submit(session, fields["tasks"], decoded.references)
-            return session._encode_result(request, result)
+            return session.encode_result(request, result)
         batch = self._find(session, fields["batch"])
         if op == "batch_status":
             result = batch.status()
@@ -328,7 +329,7 @@ class BatchService(object):
             return await self._results(session, request, batch, fields.get("tasks"), fields["cache"])
         else:  # pragma: no cover - session only sends the operations listed above
             raise MalformedMessage("not a batch operation: {0!r}".format(op))
-        return session._encode_result(request, result)
+        return session.encode_result(request, result)
 
     def _find(self, session, batch_id):
         batches = self._sessions.get(session, {})
@@ -358,7 +359,7 @@ class BatchService(object):
             raise MalformedMessage("a batch holds at most {0} tasks, got {1}".format(MAX_TASKS, len(specs)))
         tasks = [_task_spec(number, spec) for number, spec in enumerate(specs)]
         await self.server.run_in_worker(self._check_functions, sorted(set(task[0] for task in tasks)))
-        await self._start()
+        await self.start()
         batch = Batch(self, session, tasks)
         shared = {}
         if has_references:
@@ -373,7 +374,7 @@ class BatchService(object):
                     task.kwargs = _swap(task.kwargs, tokens)
                 shared = tokens
         self._sessions.setdefault(session, {})[batch.id] = batch
-        self._running[batch.id] = batch
+        self.running[batch.id] = batch
         runner = asyncio.ensure_future(self._run(batch, shared))
         batch.runner = runner
         session.tasks.add(runner)
@@ -411,59 +412,14 @@ class BatchService(object):
         for task in self._select(batch, indices):
             entry = {"task": task.index, "state": task.state}
             if task.state == FINISHED:
-                entry["result"] = (await _keep(session, task.payload["value"])) if cache else task.payload["value"]
+                entry["result"] = (await session.keep(task.payload["value"])) if cache else task.payload["value"]
             elif task.state == FAILED:
                 entry["error"] = task.payload["error"]
             entries.append(entry)
         try:
-            return await self.server.run_protocol(session._encode_result, request, entries, "the batch's results")
+            return await self.server.run_protocol(session.encode_result, request, entries, "the batch's results")
         except EncodingError as error:
             raise EncodingError(error.message.replace("call with cache=True", "fetch them with cache=True")) from None
-
-    # -- single calls on the executor -----------------------------------------------------
-
-    async def call(self, name, args, kwargs):
-        """Run one call on the executor and return its value (raising its error).
-
-        The name passes the server's gate first (and the worker checks it again).
-        """
-        if self.server.functions.rules() is not None:
-            try:
-                await self.server.run_in_worker(self.server.functions.resolve, name)
-            except FunctionNotFound:
-                pass  # a Dask worker may have a module this process lacks: the worker decides
-        await self._start()
-        answer = self.loop.create_future()
-        loop = self.loop
-
-        def notify(kind, key, info):
-            if kind == "done":
-                try:
-                    loop.call_soon_threadsafe(lambda: answer.done() or answer.set_result(info))
-                except RuntimeError:  # the server has stopped
-                    pass
-
-        key = "compas_cloud-call-{0}".format(secrets.token_urlsafe(12))
-        handle = await self.server.run_protocol(self.executor.submit, key, name, args, kwargs, notify)
-        try:
-            payload = await answer
-        except asyncio.CancelledError:
-            self.executor.cancel([handle])
-            raise
-        for stream, text in (("stdout", payload.get("stdout")), ("stderr", payload.get("stderr"))):
-            if text:
-                getattr(sys, stream).write(text)
-        if payload["ok"]:
-            return payload["value"]
-        error = payload["error"]
-        raise ServerSideError(error.get("message", ""), remote_type=error.get("type"), traceback=error.get("traceback"))
-
-
-async def _keep(session, value):
-    keep = getattr(session, "_keep", None)  # the store's memory limits, when the session has them
-    if keep is not None:
-        return await keep(value)
-    return session.store.add(value)
 
 
 def _task_spec(number, spec):
@@ -483,25 +439,22 @@ def _task_spec(number, spec):
 
 
 def _collect(value, values, store):
-    if isinstance(value, Reference):
-        key = reference_id(value)
-        if key not in values:
-            values[key] = store.get(value)
-    elif isinstance(value, (list, tuple)):
-        for item in value:
-            _collect(item, values, store)
-    elif isinstance(value, dict):
-        for item in value.values():
-            _collect(item, values, store)
+    """Put the stored value of each reference in ``value`` into ``values`` (by reference id)."""
+
+    def visit(item):
+        if isinstance(item, Reference):
+            key = reference_id(item)
+            if key not in values:
+                values[key] = store.get(item)
+        return item
+
+    walk(value, visit, max_depth=None)
 
 
 def _swap(value, tokens):
-    if isinstance(value, Reference):
-        return tokens[reference_id(value)]
-    if isinstance(value, list):
-        return [_swap(item, tokens) for item in value]
-    if isinstance(value, tuple):
-        return tuple(_swap(item, tokens) for item in value)
-    if isinstance(value, dict):
-        return {key: _swap(item, tokens) for key, item in value.items()}
-    return value
+    """Return ``value`` with each reference replaced by its token (``tokens[reference id]``)."""
+
+    def visit(item):
+        return tokens[reference_id(item)] if isinstance(item, Reference) else item
+
+    return walk(value, visit, max_depth=None)

@@ -1,0 +1,204 @@
+"""The worker side of the executors: what runs inside a worker process.
+
+:func:`run_task` runs one task: it resolves the function by its dotted name
+through the server's gate (checked again here with the rules the server
+gave), unwraps shared values, captures what the task prints, and returns a
+plain dict (never raises), so that a failing task is reported with its
+traceback and never stops the others. :func:`run_local` and :func:`run_dask`
+are what the local pool and Dask pickle and call.
+
+Imports only the standard library, :mod:`compas_cloud.protocol` and (when a
+task runs) :mod:`compas_cloud.server.gate`: a worker process never loads the
+server (websockets, asyncio) to run a task.
+"""
+import io
+import os
+import pickle
+import socket
+import sys
+import threading
+import traceback
+
+from compas_cloud.protocol.walk import walk
+
+#: What a task may print, per stream, before the rest is dropped (a note says so).
+LOG_LIMIT = 8 * 1024 * 1024
+
+#: The Dask event topic tasks report their start on.
+START_TOPIC = "compas_cloud-task-start"
+
+
+class _Capture(io.TextIOBase):
+    """A stand-in for sys.stdout / sys.stderr that keeps what each task thread prints apart."""
+
+    def __init__(self, original):
+        self.original = original
+        self.local = threading.local()
+
+    def begin(self):
+        self.local.buffer = io.StringIO()
+        self.local.size = 0
+        self.local.truncated = False
+
+    def end(self):
+        buffer = getattr(self.local, "buffer", None)
+        self.local.buffer = None
+        if buffer is None:
+            return ""
+        text = buffer.getvalue()
+        if self.local.truncated:
+            text += "\n[compas_cloud: output truncated after {0} characters]\n".format(LOG_LIMIT)
+        return text
+
+    def writable(self):
+        return True
+
+    def write(self, text):
+        buffer = getattr(self.local, "buffer", None)
+        if buffer is None:
+            return self.original.write(text) if self.original is not None else len(text)
+        if self.local.size < LOG_LIMIT:
+            kept = text[: LOG_LIMIT - self.local.size]
+            buffer.write(kept)
+            self.local.size += len(kept)
+            if len(kept) < len(text):
+                self.local.truncated = True
+        else:
+            self.local.truncated = True
+        return len(text)
+
+    def flush(self):
+        if self.original is not None and getattr(self.local, "buffer", None) is None:
+            self.original.flush()
+
+
+_capture_lock = threading.Lock()
+_shared_cache = {}
+_shared_lock = threading.Lock()
+_local_events = None
+
+
+def _captures():
+    with _capture_lock:
+        if not isinstance(sys.stdout, _Capture):
+            sys.stdout = _Capture(sys.stdout)
+        if not isinstance(sys.stderr, _Capture):
+            sys.stderr = _Capture(sys.stderr)
+    return sys.stdout, sys.stderr
+
+
+class SharedFile(object):
+    """A value shared by the tasks of a batch, written to a file once and read once per worker process."""
+
+    def __init__(self, path):
+        self.path = path
+
+    def load(self):
+        with _shared_lock:
+            if self.path in _shared_cache:
+                return _shared_cache[self.path]
+        with open(self.path, "rb") as handle:
+            value = pickle.load(handle)
+        with _shared_lock:
+            if len(_shared_cache) >= 8:
+                _shared_cache.pop(next(iter(_shared_cache)))
+            _shared_cache[self.path] = value
+        return value
+
+    def __repr__(self):
+        return "SharedFile({0!r})".format(self.path)
+
+
+def _unshare(value):
+    return walk(value, _load, max_depth=None)
+
+
+def _load(item):
+    return item.load() if isinstance(item, SharedFile) else item
+
+
+def run_task(key, name, args, kwargs, worker=None, report=None, rules=None):
+    """Run one task in a worker process and describe how it went (never raises).
+
+    Parameters
+    ----------
+    key : str
+        The task's key, echoed in the start report.
+    name : str
+        The dotted name of the function.
+    args, kwargs : list, dict
+        Its arguments (shared values still wrapped).
+    worker : str, optional
+        A name for the worker, for the reports.
+    report : callable, optional
+        Called with ``{"key", "worker", "pid"}`` when the task starts.
+    rules : dict, optional
+        The server's call policy (:meth:`compas_cloud.server.gate.Gate.rules`): the worker
+        checks the name again through :func:`compas_cloud.server.gate.resolve`.
+
+    Returns
+    -------
+    dict
+        ``{"ok", "value" or "error", "stdout", "stderr", "worker", "pid"}``.
+    """
+    from compas_cloud.server import gate
+
+    pid = os.getpid()
+    worker = worker or "{0}:{1}".format(socket.gethostname(), pid)
+    if report is not None:
+        try:
+            report({"key": key, "worker": worker, "pid": pid})
+        except Exception:  # a lost report must not lose the task
+            pass
+    out, err = _captures()
+    out.begin()
+    err.begin()
+    payload = {"worker": worker, "pid": pid}
+    try:
+        func = gate.resolve(name, gate.policy_from_rules(rules))
+        value = func(*_unshare(args), **_unshare(kwargs))
+        payload.update(ok=True, value=value)
+    except BaseException as error:  # noqa: B902 - SystemExit in a task is the task's failure
+        tb = error.__traceback__
+        remote = getattr(error, "to_data", None)
+        if remote is not None and getattr(error, "remote_type", None):
+            data = remote()
+        else:
+            data = {
+                "type": type(error).__name__,
+                "message": str(error),
+                "traceback": "".join(traceback.format_exception(type(error), error, tb.tb_next if tb else None)),
+            }
+        payload.update(ok=False, error=data)
+    finally:
+        payload["stdout"] = out.end()
+        payload["stderr"] = err.end()
+    return payload
+
+
+def local_init(events):
+    global _local_events
+    _local_events = events
+
+
+def _local_report(info):
+    if _local_events is not None:
+        _local_events.put(info)
+
+
+def run_local(key, name, args, kwargs, rules=None):
+    return run_task(key, name, args, kwargs, report=_local_report, rules=rules)
+
+
+def run_dask(key, name, args, kwargs, rules=None):
+    from distributed import get_worker
+
+    worker = get_worker()
+    return run_task(key, name, args, kwargs, worker=worker.address, report=lambda info: worker.log_event(START_TOPIC, info),
+                    rules=rules)
+
+
+def failure(type_name, message, worker=None):
+    """A task payload for a failure the executor detected itself."""
+    return {"ok": False, "error": {"type": type_name, "message": message, "traceback": ""}, "stdout": "", "stderr": "",
+            "worker": worker, "pid": None}
