@@ -250,21 +250,42 @@ def summary(values):
 # -- workloads ------------------------------------------------------------------------------
 
 
+def _server_cpu_s(pid):
+    """CPU seconds (user + system) the process ``pid`` has used so far, from /proc; None elsewhere."""
+    if not pid:
+        return None
+    try:
+        with open("/proc/{0}/stat".format(pid)) as handle:
+            fields = handle.read().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return (int(fields[11]) + int(fields[12])) / float(os.sysconf("SC_CLK_TCK"))
+
+
 def w_small(system, options):
     for _ in range(200):
         system.small()
-    rates, p50s, p99s = [], [], []
+    rates, p50s, p99s, server_cpu, client_cpu = [], [], [], [], []
     for _ in range(options.repeats):
         latencies = []
+        server0 = _server_cpu_s(options.server_pid)
+        client0 = time.process_time()  # every thread of this client process
         start = time.perf_counter()
         for _ in range(options.calls):
             t0 = time.perf_counter()
             system.small()
             latencies.append(time.perf_counter() - t0)
         rates.append(options.calls / (time.perf_counter() - start))
+        client_cpu.append((time.process_time() - client0) / options.calls * 1e6)
+        server1 = _server_cpu_s(options.server_pid)
+        if server0 is not None and server1 is not None:
+            server_cpu.append((server1 - server0) / options.calls * 1e6)
         p50s.append(percentile(latencies, 50) * 1e6)
         p99s.append(percentile(latencies, 99) * 1e6)
-    return {"calls_per_s": summary(rates), "p50_us": summary(p50s), "p99_us": summary(p99s)}
+    return {
+        "calls_per_s": summary(rates), "p50_us": summary(p50s), "p99_us": summary(p99s),
+        "server_cpu_us": summary(server_cpu), "client_cpu_us": summary(client_cpu),
+    }
 
 
 def w_pipelined(system, options):

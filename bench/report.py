@@ -30,6 +30,8 @@ def rows(run):
         ("1 small calls [calls/s]", ("small", "calls_per_s"), "{0:,.0f}"),
         ("1 small calls p50 [us]", ("small", "p50_us"), "{0:,.0f}"),
         ("1 small calls p99 [us]", ("small", "p99_us"), "{0:,.0f}"),
+        ("1 server CPU per small call [us]", ("small", "server_cpu_us"), "{0:,.0f}"),
+        ("1 client CPU per small call [us]", ("small", "client_cpu_us"), "{0:,.0f}"),
         ("2 pipelined [calls/s]", ("pipelined", "calls_per_s"), "{0:,.0f}"),
     ]
     for size in _sizes(run):
@@ -46,6 +48,7 @@ def rows(run):
         ("8 RSS baseline [MB]", ("memory", "baseline_mb"), "{0:.0f}"),
         ("8 RSS with 1000 x 10k stored [MB]", ("memory", "stored_mb"), "{0:.0f}"),
         ("8 RSS after freeing [MB]", ("memory", "freed_mb"), "{0:.0f}"),
+        ("8 RSS kept after freeing, per server [MB]", ("memory", "retained_mb"), "{0:+.1f}"),
     ]
     return lines
 
@@ -112,6 +115,11 @@ def table_md(run):
     out.append("")
     out.append("Median of the repeats (min-max), measured {0} on {1} cores (load {2}) by `bash bench/run.sh`.".format(
         run["date"], run["machine"]["cpus"], ", ".join("{0:.2f}".format(x) for x in run["machine"]["load"])))
+    out += ["", "## Goals (near the wire)", "",
+            "Each figure is a ratio of two columns of this one run: the machine is shared and absolute",
+            "figures are noisy. CPU per call is the server's user+system time (from /proc) and the",
+            "client's process time over the sequential small calls, divided by the calls.", ""]
+    out += goals_md(run)
     return "\n".join(out) + "\n"
 
 
@@ -162,12 +170,64 @@ def targets(run):
     return checks
 
 
+def goals(run):
+    """(goal, measured, met) for the goals of issue 15 (near the wire), from this run's own ratios."""
+    checks = []
+
+    def ratio(a, b):
+        a, b = _num(a), _num(b)
+        return a / b if a is not None and b else None
+
+    def add(name, value, goal, higher=True, unit="x", why=None):
+        if value is None:
+            checks.append((name, why or "not measured", None))
+            return
+        met = value >= goal if higher else value <= goal
+        checks.append((name, "{0:.2f}{1} (goal {2} {3:g}{1})".format(value, unit, ">=" if higher else "<=", goal), met))
+
+    floor = "floor"
+    add("small calls/s vs floor", ratio(_m(run, "ours", "small", "calls_per_s"), _m(run, floor, "small", "calls_per_s")), 0.7)
+    add("server CPU per small call vs floor's",
+        ratio(_m(run, "ours", "small", "server_cpu_us"), _m(run, floor, "small", "server_cpu_us")), 2.0, higher=False)
+    add("client CPU per small call vs floor's",
+        ratio(_m(run, "ours", "small", "client_cpu_us"), _m(run, floor, "small", "client_cpu_us")), 1.3, higher=False)
+    add("4 clients calls/s vs floor", ratio(_m(run, "ours", "burst", "calls_per_s"), _m(run, floor, "burst", "calls_per_s")), 0.7)
+    add("1M points from IronPython 2.7 vs CPython 3", None, 1.5,
+        why="not measurable here (no IronPython runtime; see bench/README.md)")
+    retained = _get(run["results"].get("ours", {}), "memory", "retained_mb")
+    if isinstance(retained, dict) and "max" in retained:
+        add("memory kept after freeing, worst of {0} servers".format(retained["n"]), retained["max"], 5.0,
+            higher=False, unit=" MB")
+    else:
+        add("memory kept after freeing", None, 5.0)
+    if "ours_dotnet" in run["results"]:
+        add(".NET transport vs websocket-client, small calls/s",
+            ratio(_m(run, "ours_dotnet", "small", "calls_per_s"), _m(run, "ours", "small", "calls_per_s")), 0.6)
+    if "before" in run["results"]:
+        add("(before/after) small calls/s, this tree vs BENCH_BEFORE",
+            ratio(_m(run, "ours", "small", "calls_per_s"), _m(run, "before", "small", "calls_per_s")), 1.0)
+    return checks
+
+
 def targets_text(run):
     lines = ["targets (this run):"]
     for name, measured, met in targets(run):
         mark = "?" if met is None else ("met" if met else "MISSED")
         lines.append("  {0:<6} {1:<46} {2}".format(mark, name, measured))
+    lines.append("")
+    lines.append("goals of issue 15 (ratios within this run):")
+    for name, measured, met in goals(run):
+        mark = "?" if met is None else ("PASS" if met else "MISS")
+        lines.append("  {0:<6} {1:<56} {2}".format(mark, name, measured))
     return "\n".join(lines)
+
+
+def goals_md(run):
+    """The goals of issue 15 as a Markdown table (for docs/benchmark.md)."""
+    out = ["| goal | measured (ratio within this run) | |", "|---|---|---|"]
+    for name, measured, met in goals(run):
+        out.append("| {0} | {1} | {2} |".format(name, measured, "?" if met is None else ("PASS" if met else "MISS")))
+    return out
 
 
 # -- chart --------------------------------------------------------------------------------
@@ -182,6 +242,8 @@ _PANELS = [
     ("others' p99 in a 2 s call [ms]", ("hol", "during_p99_ms"), True),
     ("cold start [s]", ("cold", "seconds"), True),
     ("RSS after freeing - baseline [MB]", ("memory",), True),
+    ("server CPU per small call [us]", ("small", "server_cpu_us"), True),
+    ("client CPU per small call [us]", ("small", "client_cpu_us"), True),
 ]
 
 
@@ -194,7 +256,7 @@ def chart(run, path):
     keys = list(run["systems"])
     colors = ["#9e9e9e", "#c8a165", "#6f8fb0", "#2e7d32", "#66bb6a", "#1b5e20"]
     big = max(_sizes(run))
-    figure, axes = plt.subplots(3, 3, figsize=(13, 9.5))
+    figure, axes = plt.subplots(4, 3, figsize=(13, 12.5))
     for axis, (title, path_, lower_better) in zip(axes.flat, _PANELS):
         title = title.format(big="{0}k".format(big // 1000))
         path_ = tuple(part.format(big=big) for part in path_)
@@ -230,6 +292,8 @@ def chart(run, path):
         for x, value in zip(positions, values):
             axis.annotate("{0:.3g}".format(value), (x, value), ha="center", va="bottom", fontsize=7)
         axis.tick_params(axis="y", labelsize=7)
+    for axis in list(axes.flat)[len(_PANELS):]:
+        axis.axis("off")
     figure.suptitle("compas_cloud side-by-side benchmark, {0} ({1} cores)".format(run["date"], run["machine"]["cpus"]), fontsize=11)
     figure.tight_layout()
     figure.savefig(path, dpi=90)

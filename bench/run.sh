@@ -46,7 +46,7 @@ make_venv old "$(python_for 3.10)" "${OLD_PINS[*]}" "${OLD_PINS[@]}"
 make_venv rpc "$(python_for 3.11)" "compas>=2,<3" "compas>=2,<3"
 
 # This project (editable: the working tree), the floor's websockets/websocket-client, matplotlib.
-make_venv bench "$(python_for 3.11)" "editable+matplotlib+pythonnet+py-spy" -e "$ROOT" matplotlib "pythonnet>=3" py-spy
+make_venv bench "$(python_for 3.11)" "editable[server]+matplotlib+pythonnet+py-spy" -e "$ROOT[server]" matplotlib "pythonnet>=3" py-spy
 
 # The .NET transport's runtime: Debian's Mono (what tools/runtimes/dotnet.sh installs for the tests).
 if [ -f "$ROOT/compas_cloud/client/transports/dotnet.py" ] && ! command -v mono >/dev/null 2>&1; then

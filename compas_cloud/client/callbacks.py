@@ -88,6 +88,8 @@ def encode_callbacks(args, kwargs):
         ``(args, kwargs, callbacks)``: a new list and dict when callables were
         found (the originals otherwise), and a dict ``id -> Callback``.
     """
+    if not kwargs and set(map(type, args)) <= _DATA:
+        return list(args), {}, {}  # only numbers and text (the common small call): nothing to walk
     callbacks = {}
 
     def visit(value):

@@ -30,7 +30,7 @@ except ImportError:  # Python 2.7, IronPython 2.7
     import Queue as queue
 
 from compas_cloud.errors import CloudTimeout, ConnectionClosed, LimitExceeded, ProtocolError
-from compas_cloud.protocol import codec
+from compas_cloud.protocol import arrays, codec
 from compas_cloud.protocol.conversation import DISPATCH, EVENT, WAKE, ClientConversation
 
 #: How often (seconds) the idle reader looks at the socket.
@@ -119,7 +119,8 @@ class Connection(object):
         with self._lock:
             call, message = self._core.request(op, handler, inline, **fields)
         try:
-            encode = codec.dumps_arrays if self.binary else codec.dumps
+            # Small calls (numbers and text) skip the search for arrays.
+            encode = codec.dumps_arrays if self.binary and arrays.worth_packing(fields) else codec.dumps
             text = encode(message)
             limit = self.max_message_size
             if limit and len(text) > limit:  # characters <= UTF-8 bytes: never refuses a message that fits

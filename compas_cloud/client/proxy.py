@@ -5,7 +5,7 @@ import sys
 import threading
 
 from compas_cloud import __version__, auth
-from compas_cloud._compat import IPY, PY2, describe_runtime
+from compas_cloud._compat import describe_runtime
 from compas_cloud.client import launcher
 from compas_cloud.client.callbacks import CallEvents, encode_callbacks
 from compas_cloud.client.connection import Connection
@@ -51,6 +51,17 @@ class RemoteFunction(object):
 
         The handle offers ``result(timeout)``, ``done()``, ``cancel()`` and
         ``progress``; many calls may be in flight on one connection.
+
+        Parameters
+        ----------
+        *args
+            The function's positional arguments (references and callbacks included).
+        **kwargs
+            Its keyword arguments.
+
+        Returns
+        -------
+        compas_cloud.client.future.CallFuture
         """
         return self.proxy.submit(
             self.name, args, kwargs, cache=self.cache, progress=self.progress, output=self.output,
@@ -119,8 +130,8 @@ class Proxy(object):
         How large numeric arrays travel: ``"lists"`` (the default: as raw bytes
         in binary messages when the server offers it, results rebuilt as lists,
         as with JSON), ``"numpy"`` (the same, but the server's numpy arrays come
-        back as numpy arrays) or ``"json"`` (always as JSON text). On IronPython
-        2.7, where byte strings are text, arrays always travel as JSON.
+        back as numpy arrays) or ``"json"`` (always as JSON text). IronPython 2.7
+        sends and reads binary messages too (see compas_cloud.protocol.arrays).
     token : str, optional
         The server's token (see docs/security.md). By default: the environment
         variable ``COMPAS_CLOUD_TOKEN``, else the token of a server launched on
@@ -208,10 +219,6 @@ class Proxy(object):
         self.transport_class = select_transport(transport)
         if arrays not in _ARRAY_MODES:
             raise ValueError("arrays must be one of {0}, not {1!r}".format(", ".join(_ARRAY_MODES), arrays))
-        if IPY and PY2:
-            # IronPython 2.7's struct/array/bytes joins give ``str`` (text): binary messages would go out as
-            # text frames. Keep to JSON there until that path is built on bytearray and tested on IronPython.
-            arrays = "json"
         self.arrays = arrays
         self.server_options = list(server_options or [])
         self.launched = None
@@ -368,6 +375,22 @@ class Proxy(object):
 
         Callbacks, progress and output of the call are handled by the
         connection's event thread.
+
+        Parameters
+        ----------
+        name : str
+            The function's dotted name.
+        args : sequence, optional
+            Its positional arguments.
+        kwargs : dict, optional
+            Its keyword arguments.
+        cache, progress, output, cache_result : optional
+            As for :meth:`function`.
+
+        Returns
+        -------
+        compas_cloud.client.future.CallFuture
+            Its ``result(timeout)`` waits for the answer.
         """
         connection = self.connection
         fields, events = self._call_fields(connection, name, args, kwargs, cache, progress, output, cache_result)
@@ -380,6 +403,27 @@ class Proxy(object):
         References (:class:`Reference`) anywhere in the arguments stand for
         the values stored on the server. With ``cache_result=True`` the server
         may answer from its result cache (see :meth:`function`).
+
+        Parameters
+        ----------
+        name : str
+            The function's dotted name.
+        args : sequence, optional
+            Its positional arguments; client-side functions among them become callbacks.
+        kwargs : dict, optional
+            Its keyword arguments.
+        cache : bool, optional
+            Keep the result on the server and return a reference to it.
+        timeout : float, optional
+            Seconds to wait (the proxy's ``timeout`` by default); the call is
+            cancelled on the server when they run out.
+        progress, output, cache_result : optional
+            As for :meth:`function`.
+
+        Returns
+        -------
+        object
+            The function's result, or a :class:`Reference` to it with ``cache=True``.
 
         Raises
         ------
@@ -411,6 +455,22 @@ class Proxy(object):
         (``--executor``), so a heavy call leaves the server process. Servers
         can also route every call of a function there (``--offload NAME``).
         ``cache_result=True`` lets the server answer from its result cache.
+
+        Parameters
+        ----------
+        name : str
+            The function's dotted name.
+        args : sequence, optional
+            Its positional arguments (no callbacks: the function runs in another process).
+        kwargs : dict, optional
+            Its keyword arguments.
+        cache, timeout, cache_result : optional
+            As for :meth:`call`.
+
+        Returns
+        -------
+        object
+            The function's result, or a :class:`Reference` to it with ``cache=True``.
         """
         fields = dict(function=name, args=list(args), kwargs=dict(kwargs or {}), cache=bool(cache), executor=True)
         if cache_result:
@@ -427,6 +487,10 @@ class Proxy(object):
             References among the arguments (:meth:`cache`) are sent to the workers once per batch.
         on_event : callable, optional
             Called with each status event of the batch (a dict) while it runs.
+
+        Returns
+        -------
+        compas_cloud.client.batch.Batch
         """
         from compas_cloud.client.batch import Batch, BatchEvents, task_specs
 
@@ -439,26 +503,70 @@ class Proxy(object):
         return batch
 
     def cache(self, data):
-        """Send ``data`` to the server once and return a :class:`Reference` to it."""
+        """Send ``data`` to the server once and return a :class:`Reference` to it.
+
+        Parameters
+        ----------
+        data : object
+            Any value a call could take as an argument.
+
+        Returns
+        -------
+        Reference
+            Pass it as an argument in place of the value; it stays valid until
+            freed or until this connection closes.
+        """
         return self._request("cache", self.timeout, data=data)
 
     def get(self, ref):
-        """Return the value behind a reference."""
+        """Return the value behind a reference.
+
+        Parameters
+        ----------
+        ref : Reference or dict
+            A reference of this connection (``{"cached": id}`` works too).
+
+        Returns
+        -------
+        object
+
+        Raises
+        ------
+        compas_cloud.errors.ReferenceNotFound
+            The reference was freed, or belongs to another connection.
+        """
         return self._request("get", self.timeout, ref=reference_id(ref))
 
     def free(self, ref):
-        """Delete the value behind a reference (or a list of references) from the server."""
+        """Delete the value behind a reference (or a list of references) from the server.
+
+        Parameters
+        ----------
+        ref : Reference or list of Reference
+            What to delete.
+        """
         refs = ref if isinstance(ref, (list, tuple)) else [ref]
         return self._request("free", self.timeout, refs=[reference_id(item) for item in refs])
 
     def clear(self):
-        """Delete every value this connection stored; return how many there were."""
+        """Delete every value this connection stored.
+
+        Returns
+        -------
+        int
+            How many values there were.
+        """
         return self._request("clear", self.timeout)
 
     # -- describing, sharing, the result cache ------------------------------------------
 
     def describe(self, name):
         """Return the server's description of the function ``name``.
+
+        Parameters
+        ----------
+        name : str
+            The function's dotted name.
 
         Returns
         -------
@@ -475,40 +583,101 @@ class Proxy(object):
         return self._request("describe", self.timeout, function=name)
 
     def functions(self, module):
-        """Return the names of the functions of ``module`` that this server lets clients call."""
+        """Return the names of the functions of ``module`` that this server lets clients call.
+
+        Parameters
+        ----------
+        module : str
+            A dotted module name (``"compas.geometry"``).
+
+        Returns
+        -------
+        list of str
+        """
         return self._request("functions", self.timeout, module=module)
 
     def share(self, ref, name):
-        """Publish the stored value behind ``ref`` under ``name`` for the other clients of this server."""
+        """Publish the stored value behind ``ref`` under ``name`` for the other clients of this server.
+
+        Parameters
+        ----------
+        ref : Reference
+            A value this connection stored.
+        name : str
+            The name other clients ask for with :meth:`shared`.
+        """
         return self._request("share", self.timeout, ref=reference_id(ref), name=name)
 
     def shared(self, name):
-        """Return a reference of this connection to the value shared under ``name``."""
+        """Return a reference of this connection to the value shared under ``name``.
+
+        Parameters
+        ----------
+        name : str
+            The name it was shared under (:meth:`share`).
+
+        Returns
+        -------
+        Reference
+        """
         return self._request("shared", self.timeout, name=name)
 
     def unshare(self, name):
-        """Remove the shared name ``name`` (references taken from it stay valid)."""
+        """Remove the shared name ``name`` (references taken from it stay valid).
+
+        Parameters
+        ----------
+        name : str
+            The name it was shared under.
+        """
         return self._request("unshare", self.timeout, name=name)
 
     def clear_result_cache(self):
-        """Empty the server's result cache; return how many results it held."""
+        """Empty the server's result cache.
+
+        Returns
+        -------
+        int
+            How many results it held.
+        """
         return self._request("clear_result_cache", self.timeout)
 
     # -- the server ------------------------------------------------------------------------
 
     def check(self, timeout=None):
-        """Return True if the server answers, False otherwise (never raises)."""
+        """Return True if the server answers, False otherwise (never raises).
+
+        Parameters
+        ----------
+        timeout : float, optional
+            Seconds to wait for the answer (the proxy's ``connect_timeout`` by default).
+
+        Returns
+        -------
+        bool
+        """
         try:
             return self._request("ping", timeout or self.connect_timeout) == "pong"
         except CloudError:
             return False
 
     def version(self):
-        """Return the versions of compas_cloud, the protocol, Python, compas, numpy and websockets on the server."""
+        """Return the versions of compas_cloud, the protocol, Python, compas, numpy and websockets on the server.
+
+        Returns
+        -------
+        dict
+        """
         return self._request("version", self.connect_timeout)
 
     def status(self):
-        """Return the server's status: address, version, clients, stored references and their memory, counters."""
+        """Return the server's status: address, version, clients, stored references and their memory, counters.
+
+        Returns
+        -------
+        dict
+            The fields are listed in docs/protocol.md.
+        """
         return self._request("status", self.timeout)
 
     def shutdown(self):

@@ -209,16 +209,13 @@ def run_function(component, proxy=None, function=None, cache_result=False, backg
                 "with an args list".format(function),
             )
             return None
-        specs = parameter_specs(description)
-        state["function"], state["specs"] = function, specs
-        if [spec["name"] for spec in specs] != _current_names(component):
-            _schedule_rebuild(component, specs, (description.get("returns") or {}).get("description", ""))
-            add_message(component, REMARK, "inputs rebuilt for {0}: connect them".format(function))
-            return None
+        state["function"], state["specs"] = function, parameter_specs(description)
+        state["returns"] = (description.get("returns") or {}).get("description", "")
     specs = state["specs"]
-    names = _current_names(component)
-    if names != [spec["name"] for spec in specs]:
-        add_message(component, REMARK, "waiting for the inputs of {0}".format(function))
+    if [spec["name"] for spec in specs] != _current_names(component):
+        # a new function, or inputs removed or added by hand since: (re)build them after this solution
+        _schedule_rebuild(component, specs, state.get("returns", ""))
+        add_message(component, REMARK, "inputs rebuilt for {0}: connect them".format(function))
         return None
     try:
         # converted here, so that a value that cannot be sent is named by its input, not as 'args'

@@ -34,6 +34,13 @@ unless both sides agreed in ``hello``.
 
 This module runs on IronPython 2.7 and CPython 2.7 as well as CPython 3; numpy
 is optional (imported only when a numpy array is met or asked for).
+
+On IronPython 2.7 ``str`` is unicode and byte strings are ``str`` objects holding
+characters 0-255 (what ``struct.pack``, ``array.tostring`` and ``.encode`` give
+there), while ``bytes`` is a separate type that ``struct.unpack`` refuses. There
+(:data:`TEXT_BYTES`) a received message is turned into such a string once
+(``.decode("latin-1")``), and a message to send is built as one and handed over
+as a ``bytearray``, so that the transport sends it as a binary frame.
 """
 from __future__ import absolute_import
 
@@ -42,7 +49,7 @@ import sys
 from array import array
 from itertools import chain
 
-from compas_cloud._compat import PY2, binary_type, integer_types, string_types, text_type
+from compas_cloud._compat import IPY, PY2, binary_type, integer_types, string_types, text_type
 
 __all__ = [
     "ENCODING",
@@ -67,6 +74,9 @@ MIN_ITEMS = 256
 MIN_ARRAY_ITEMS = 16
 
 _LITTLE = sys.byteorder == "little"
+
+#: Byte strings are text here (IronPython 2.7): see the module's docstring.
+TEXT_BYTES = IPY and PY2
 _HEAD = struct.Struct("<4sI")
 
 # dtype -> (array typecode usable everywhere, item size)
@@ -90,11 +100,35 @@ _INT32_MIN = -(2 ** 31)
 _INT32_MAX = 2 ** 31 - 1
 
 
+_SCALARS = frozenset([float, bool, type(None)] + list(integer_types) + list(string_types))
+
+
+def worth_packing(fields):
+    """Return False when no value of the dict ``fields`` could hold a packable array (a quick check).
+
+    True means "maybe": :func:`dumps` walks the message to find out.
+    """
+    for value in fields.values():
+        kind = type(value)
+        if kind in _SCALARS:
+            continue
+        if kind is list or kind is tuple:
+            if len(value) < MIN_ITEMS and set(map(type, value)) <= _SCALARS:
+                continue
+        elif kind is dict:
+            if len(value) < MIN_ITEMS and set(map(type, value.values())) <= _SCALARS:
+                continue
+        return True
+    return False
+
+
 def is_binary(data):
     """Return True if ``data`` (a received message) is a binary ``arrays1`` message."""
     if isinstance(data, text_type) and not (PY2 and isinstance(data, binary_type)):
         return False
     try:
+        if TEXT_BYTES:
+            return _byte_text(data[:4]) == _byte_text(MAGIC)
         return bytes(data[:4]) == MAGIC
     except TypeError:
         return False
@@ -234,7 +268,25 @@ def dumps(obj, encode):
     padding = b"\0" * ((-(_HEAD.size + len(head))) % 8)
     parts = [_HEAD.pack(MAGIC, len(head)), head, padding]
     parts.extend(packer.buffers)
+    if TEXT_BYTES:
+        return bytearray(u"".join(_byte_text(part) for part in parts), "latin-1")
     return b"".join(parts)
+
+
+def _byte_text(data):
+    """A byte string as IronPython 2.7 holds it: text of characters 0-255."""
+    if isinstance(data, text_type) and not isinstance(data, bytearray):
+        return data
+    return data.decode("latin-1")
+
+
+def _utf8(data):
+    """Decode the UTF-8 bytes ``data`` (a byte string of either kind) to text."""
+    if TEXT_BYTES and isinstance(data, text_type):
+        if hasattr(data, "decode"):
+            return data.decode("utf-8")  # IronPython: str.decode reads the characters as bytes
+        return data.encode("latin-1").decode("utf-8")
+    return bytes(data).decode("utf-8")
 
 
 # -- decoding -------------------------------------------------------------------------------
@@ -250,13 +302,19 @@ def split(data):
     """
     if len(data) < _HEAD.size:
         raise ValueError("a binary message shorter than its {0}-byte prefix".format(_HEAD.size))
-    magic, length = _HEAD.unpack(bytes(data[:_HEAD.size]))
-    if magic != MAGIC:
-        raise ValueError("a binary message must start with {0!r}".format(MAGIC))
+    if TEXT_BYTES:
+        data = _byte_text(data)  # once: struct and array read text here, and refuse bytes
+        if data[:4] != _byte_text(MAGIC):
+            raise ValueError("a binary message must start with {0!r}".format(MAGIC))
+        length = struct.unpack("<I", data[4:_HEAD.size])[0]
+    else:
+        magic, length = _HEAD.unpack(bytes(data[:_HEAD.size]))
+        if magic != MAGIC:
+            raise ValueError("a binary message must start with {0!r}".format(MAGIC))
     end = _HEAD.size + length
     if end > len(data):
         raise ValueError("the binary message's header runs past its end")
-    header = bytes(data[_HEAD.size:end]).decode("utf-8")
+    header = _utf8(data[_HEAD.size:end])
     start = end + ((-end) % 8)
     return header, data, start
 
@@ -349,7 +407,7 @@ def _is_count(value):
 
 
 def _read(data, begin, end, dtype, count):
-    chunk = bytes(data[begin:end])
+    chunk = data[begin:end] if TEXT_BYTES else bytes(data[begin:end])
     if dtype in _STRUCT:
         code = _STRUCT[dtype][0]
         return list(struct.unpack("<{0}{1}".format(count, code), chunk))

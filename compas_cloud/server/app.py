@@ -15,7 +15,8 @@ from websockets.asyncio.server import serve
 
 from compas_cloud.protocol import address, dumps
 from compas_cloud.protocol.messages import event
-from compas_cloud.server import extra_ops
+from compas_cloud.server import extra_ops, fastjson, memory
+from compas_cloud.server.inline import InlinePolicy
 from compas_cloud.server.batch import BatchService
 from compas_cloud.server.config import ServerConfig
 from compas_cloud.server.functions import FunctionRegistry
@@ -77,6 +78,7 @@ class Server:
         self._stop = None
         self._auto_stop_timer = None
         self.monitor = Monitor()
+        self.inline = InlinePolicy(enabled=self.config.inline)
         self.http = HttpRoutes(self)
         self._session_ids = itertools.count(1)
         extra_ops.attach(self)  # result cache and shared values
@@ -288,6 +290,8 @@ class Server:
             "workers": self.config.workers,
             "max_workers_per_connection": self.config.workers_per_connection(),
             "refused_handshakes": self.policy.refused,
+            "inline": self.inline.describe(),
+            "json": "orjson" if fastjson.AVAILABLE else "json",
             **extra_ops.status(self),
         }
 
@@ -346,6 +350,7 @@ class Server:
         """Serve until :meth:`request_stop` is called (by a client, a signal or auto-stop)."""
         config = self.config
         self._stop = asyncio.Event()
+        memory.limit_arenas()  # before the worker threads exist: they share two arenas (see memory.py)
         self._executor = concurrent.futures.ThreadPoolExecutor(config.workers, thread_name_prefix="compas_cloud-worker")
         self._protocol = concurrent.futures.ThreadPoolExecutor(
             PROTOCOL_THREADS, thread_name_prefix="compas_cloud-protocol"

@@ -4,7 +4,8 @@
 references in the arguments, sets the call up (:func:`prepare`: its
 :class:`~compas_cloud.server.context.CallContext` and its callbacks), runs
 the function in the worker pool through the server's gate, and encodes the
-reply (or stores the result, with ``cache``). A call with ``executor: true``,
+reply (or stores the result, with ``cache``). A function that proved fast runs
+on the event loop instead (:mod:`compas_cloud.server.inline`, :func:`call_inline`). A call with ``executor: true``,
 or to a name given to ``--offload``, runs in the executor's worker processes
 instead (:func:`run_offloaded`).
 
@@ -21,9 +22,10 @@ from compas_cloud.errors import FunctionNotFound, ServerSideError
 from compas_cloud.server import extra_ops
 from compas_cloud.server.callbacks import RemoteCallback, check_declared, replace_markers
 from compas_cloud.server.context import EVENT_TIMEOUT, CallContext, current, running
+from compas_cloud.server.inline import clock
 from compas_cloud.server.store import sizeof
 
-__all__ = ["call", "prepare", "run_offloaded", "remote_failure", "CallContext", "EVENT_TIMEOUT", "current", "running"]
+__all__ = ["call", "call_inline", "prepare", "run_offloaded", "remote_failure", "CallContext", "EVENT_TIMEOUT", "current", "running"]
 
 
 def remote_failure(error):
@@ -88,6 +90,16 @@ async def call(session, request, decoded):
     context, args, kwargs = prepare(session, request, args, kwargs)
     registry = server.functions
     result_cache = extra_ops.result_cache_for(server, fields)
+    inline = session.inline_request is request
+    session.inline_request = None
+    elapsed = []
+
+    def timed():
+        start = clock()
+        try:
+            return work()
+        finally:
+            elapsed.append(clock() - start)
 
     def work():
         func = registry.resolve(name)
@@ -103,16 +115,36 @@ async def call(session, request, decoded):
             return result, sizeof(result)
         return None, session.encode_result(request, result, "the result of {0!r}".format(name))
 
+    if inline:
+        return await call_inline(session, request, name, context, timed, elapsed)
     try:
-        result, text = await server.run_call(session, work)
+        result, text = await server.run_call(session, timed)
     finally:
         # The worker drops the context when the function returns; this covers a name that did not
         # resolve and a call cancelled before a worker took it.
         if context is not None and session.call_contexts.get(request.id) is context:
             session.call_contexts.pop(request.id, None)
+        if elapsed and result_cache is None:  # a hit of the result cache says nothing about the function's speed
+            server.inline.record(name, elapsed[0], False)
     if not cache:
         return text
     return session.encode_result(request, await session.keep(result, text))
+
+
+async def call_inline(session, request, name, context, timed, elapsed):
+    """Run a call that proved fast right here on the event loop; its events go out before its reply."""
+    if context is not None:
+        context.buffer = []
+    try:
+        return timed()[1]
+    finally:
+        if context is not None:
+            events, context.buffer = context.buffer, None
+            session.call_contexts.pop(request.id, None)
+            for text in events:
+                await session.send(text)
+        if elapsed:
+            session.server.inline.record(name, elapsed[0], True)
 
 
 async def run_offloaded(service, name, args, kwargs):

@@ -86,6 +86,8 @@ def build_parser():
     tls.add_argument("--open", action="store_true", help="open the dashboard in the default browser once listening")
     parser.add_argument("--result-cache", type=float, default=0, metavar="MIB",
                         help="keep up to MIB of call results for calls made with cache_result=True (default: off)")
+    parser.add_argument("--no-inline", dest="inline", action="store_false",
+                        help="run every call in the worker pool, even functions that proved fast (see docs/api/server.md)")
     parser.add_argument("--quiet", action="store_true", help="log warnings only")
     parser.add_argument("--version", action="version", version="compas_cloud " + __version__)
     return parser
@@ -150,6 +152,7 @@ def config_from_args(args):
         keyfile=args.keyfile,
         open_browser=args.open,
         result_cache=_bytes_or_none(args.result_cache),
+        inline=args.inline,
     )
 
 

@@ -62,6 +62,9 @@ class ServerConfig:
     result_cache : int or None
         Bytes of call results kept for calls made with ``cache_result=True``
         (None: no result cache; see :mod:`compas_cloud.server.result_cache`).
+    inline : bool
+        Run calls of functions that proved fast on the event loop, without the
+        worker-pool hop (see :mod:`compas_cloud.server.inline`).
     """
 
     def __init__(
@@ -94,6 +97,7 @@ class ServerConfig:
         keyfile=None,
         open_browser=False,
         result_cache=None,
+        inline=True,
     ):
         self.host = host
         self.port = port
@@ -123,6 +127,7 @@ class ServerConfig:
         self.keyfile = keyfile
         self.open_browser = open_browser
         self.result_cache = result_cache
+        self.inline = inline
 
     def workers_per_connection(self):
         """Return how many worker threads one connection's calls may hold at once."""

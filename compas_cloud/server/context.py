@@ -9,14 +9,17 @@ creates it, the worker thread makes it current while the function runs, and
 Events are written from the worker thread through the session's event loop,
 and the worker waits until each one is handed to the connection: so the
 client receives a call's events in the order they were made, and all of
-them before the call's reply.
+them before the call's reply. A call that runs on the event loop itself
+(:mod:`compas_cloud.server.inline`) cannot wait for the loop: its events are
+kept in :attr:`CallContext.buffer` and sent, in order, before its reply.
 """
 import asyncio
 import concurrent.futures
 import threading
 
 from compas_cloud.errors import CallCancelled, EncodingError
-from compas_cloud.protocol import dumps, event
+from compas_cloud.protocol import event
+from compas_cloud.server.fastjson import dumps
 from compas_cloud.server.output import capture
 
 #: Seconds a worker waits for one event to be handed to a slow connection.
@@ -66,6 +69,7 @@ class CallContext:
         self.cancelled_by = None
         self.finished = False
         self.gone = False
+        self.buffer = None  # a list while the call runs on the event loop: its events wait there
 
     # -- the worker's side ------------------------------------------------------------
 
@@ -103,6 +107,9 @@ class CallContext:
             text = dumps(event(name, call=self.id, **fields))
         except (TypeError, ValueError, OverflowError) as error:
             raise EncodingError("the {0} event cannot be sent as JSON: {1}".format(name, error)) from None
+        if self.buffer is not None:
+            self.buffer.append(text)
+            return True
         try:
             future = asyncio.run_coroutine_threadsafe(self.session.send(text), self.loop)
         except RuntimeError:  # the event loop has stopped

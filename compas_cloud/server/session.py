@@ -20,8 +20,6 @@ from compas_cloud.errors import (
 from compas_cloud.protocol import arrays
 from compas_cloud.protocol.codec import MAX_DEPTH
 from compas_cloud.protocol import (
-    dumps,
-    dumps_arrays,
     dumps_plain,
     loads,
     parse_request,
@@ -31,6 +29,7 @@ from compas_cloud.protocol import (
 from compas_cloud.server import calls
 from compas_cloud.server import extra_ops
 from compas_cloud.server.callbacks import CallbackAnswers
+from compas_cloud.server.fastjson import dumps, dumps_arrays
 from compas_cloud.server import memory
 from compas_cloud.server.store import ReferenceStore, sizeof
 
@@ -76,6 +75,7 @@ class Session:
         self.client = {}
         self.arrays = False  # send binary arrays1 messages (the client listed "arrays1" in hello)
         self.worker_slots = asyncio.Semaphore(server.config.workers_per_connection())
+        self.inline_request = None  # the call being served on the event loop (compas_cloud.server.inline)
 
     @property
     def peer(self):
@@ -156,8 +156,10 @@ class Session:
             error = MalformedMessage("the message could not be checked: {0}: {1}".format(type(error).__name__, error))
             await self.send(self.encode_error(None, False, error))
             return
+        inline = request.op == "call" and self.server.inline.admits(request, len(message))
         if request.plain:
             # Plain messages carry no id: answer them one after the other, in order.
+            self.inline_request = request if inline else None
             await self._serve(request, decoded)
         else:
             if request.op == "call" and request.id in self.running_calls:
@@ -177,6 +179,10 @@ class Session:
                     )
                     await self.send(self.encode_error(request.id, False, error))
                     return
+            if inline:  # a function that proved fast: run it now, on the loop, without the pool hop
+                self.inline_request = request
+                await self._serve(request, decoded)
+                return
             task = asyncio.ensure_future(self._serve(request, decoded))
             self.tasks.add(task)
             task.add_done_callback(self.tasks.discard)
@@ -291,7 +297,7 @@ class Session:
         try:
             if request.plain:
                 return dumps_plain(result)
-            if self.arrays:  # the client asked for binary messages with raw numeric arrays
+            if self.arrays and arrays.worth_packing({"result": result}):  # the client asked for binary arrays
                 return dumps_arrays(reply_ok(request.id, result))
             return dumps(reply_ok(request.id, result))
         except (TypeError, ValueError, OverflowError) as error:

@@ -131,6 +131,7 @@ def test_the_screenshot_the_docs_use(tmp_path):
     assert shown["clients"].count("CPython") == 2 and "of 512.0 MiB" in shown["clients"]
     assert "2 running, 4 waiting" in shown["batches"]
     assert "math.sqrt" in shown["recent"] and "error" in shown["recent"]
+    assert "2 (67% of 3)" in shown["result-cache"] and "site model" in shown["shared"] and "Mesh" in shown["shared"]
     assert _png_size(output) == tool.SIZE
     assert _png_size(tool.DOCS_IMAGE) == tool.SIZE  # the docs' picture is this tool's
 

@@ -1,5 +1,6 @@
 """Dockerfile, compose.yaml and docs/deploy.md: they parse, agree with each other, and the image's
 command line (run here, outside a container) starts a real server that its HEALTHCHECK accepts."""
+import fnmatch
 import json
 import os
 import pathlib
@@ -12,6 +13,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+import zipfile
 
 import pytest
 import yaml
@@ -307,3 +309,48 @@ def _logs(logs):
         handle.seek(0)
         text.append("--- {0}\n{1}".format(name, handle.read()[-3000:]))
     return "\n".join(text)
+
+
+def _docker_context(destination):
+    """Copy what ``docker build .`` sends (the checkout minus .dockerignore's patterns) to ``destination``."""
+    patterns = [line.strip() for line in read(".dockerignore").splitlines() if line.strip() and not line.startswith("#")]
+
+    def ignored(relative):
+        for pattern in patterns:
+            if pattern.startswith("**/"):
+                if fnmatch.fnmatch(os.path.basename(relative), pattern[3:]):
+                    return True
+            elif fnmatch.fnmatch(relative, pattern):
+                return True
+        return False
+
+    for folder, dirs, files in os.walk(ROOT):
+        relative_folder = os.path.relpath(folder, ROOT)
+        dirs[:] = [d for d in dirs if not ignored(os.path.normpath(os.path.join(relative_folder, d)))]
+        for name in files:
+            relative = os.path.normpath(os.path.join(relative_folder, name))
+            if not ignored(relative):
+                target = os.path.join(destination, relative)
+                os.makedirs(os.path.dirname(target), exist_ok=True)
+                shutil.copy2(os.path.join(ROOT, relative), target)
+
+
+def test_the_image_build_context_makes_a_package_with_the_server_the_dashboard_and_the_probe(tmp_path):
+    """The Dockerfile's ``pip install /tmp/compas_cloud[server,dask]`` builds from the context docker sends:
+    build that wheel here and check it carries what the image runs."""
+    context = tmp_path / "context"
+    _docker_context(str(context))
+    assert not (context / ".git").exists() and not (context / ".venv").exists()
+    dist = tmp_path / "dist"
+    build = subprocess.run([sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(dist),
+                            str(context)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True)
+    assert build.returncode == 0, build.stdout[-4000:]
+    (wheel,) = os.listdir(str(dist))
+    with zipfile.ZipFile(str(dist / wheel)) as archive:
+        names = set(archive.namelist())
+        metadata = archive.read([n for n in names if n.endswith(".dist-info/METADATA")][0]).decode("utf-8")
+    for needed in ("compas_cloud/server/__main__.py", "compas_cloud/server/healthcheck.py",
+                   "compas_cloud/server/dashboard/index.html", "compas_cloud/server/dashboard/app.js",
+                   "compas_cloud/server/dashboard/style.css", "compas_cloud/server/executors/dask.py"):
+        assert needed in names, needed
+    assert "Provides-Extra: server" in metadata and "Provides-Extra: dask" in metadata

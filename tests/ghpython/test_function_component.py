@@ -201,3 +201,13 @@ def test_the_rhino_8_set_runs_the_same_component(gh, connected):
     component = LoadedComponent(folder, gh.document())
     assert _rebuilt(component, proxy=proxy, function=SCALED_SUM) == FIXED + ["values", "scale", "label"]
     assert component.solve(proxy=proxy, function=SCALED_SUM, values=[1, 2], scale=3.0)["result"] == ["sum", 9.0]
+
+
+def test_inputs_removed_by_hand_are_rebuilt(gh, connected):
+    _, proxy = connected
+    component = gh.load("Cloud_Function")
+    _rebuilt(component, proxy=proxy, function=SCALED_SUM)
+    params = component.instance.Params
+    params.UnregisterInputParameter(params.Input[-1])  # the designer deletes 'label' from the canvas
+    assert _rebuilt(component, proxy=proxy, function=SCALED_SUM) == FIXED + ["values", "scale", "label"]
+    assert component.solve(proxy=proxy, function=SCALED_SUM, values=[2], label="t")["result"] == ["t", 2.0]

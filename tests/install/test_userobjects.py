@@ -218,3 +218,9 @@ def test_a_gh_io_that_cannot_be_used_is_a_failed_step_naming_what_is_missing(tmp
     assert ("could not be loaded as Grasshopper's GH_IO assembly" in output
             or 'needs pythonnet in {0} '.format(sys.executable) in output and '"compas_cloud[dotnet]"' in output), output
     assert sorted(os.listdir(fake.userobjects)) == ["Other_Thing.ghuser"]
+
+
+def test_the_check_script_fails_without_gh_io_and_says_why(tmpdir):
+    code, output = run([os.path.join(ROOT, "tools", "check_userobjects.py"), "--gh-io", str(tmpdir.join("none")),
+                        "--out", str(tmpdir.join("out"))])
+    assert code == 1 and "check_userobjects: FAILED: no GH_IO.dll at" in output, output

@@ -289,3 +289,13 @@ def test_arrays_nested_in_lists_and_dicts_and_mixed_with_lists():
     assert back["meshes"][0]["f"].dtype == numpy.int32
     assert back["points"] == value["points"] and type(back["points"]) is list
     assert back["scale"] == 2.0
+
+
+def test_worth_packing_is_false_only_when_nothing_could_be_packed():
+    assert not arrays.worth_packing({"function": "f", "args": [1, 2.5, "x", None], "kwargs": {"a": True}, "cache": False})
+    assert not arrays.worth_packing({"result": 3})
+    assert arrays.worth_packing({"args": [[1.0, 2.0, 3.0]]})  # nested: the walk decides
+    assert arrays.worth_packing({"args": [0.5] * arrays.MIN_ITEMS})
+    assert arrays.worth_packing({"kwargs": {"points": [[0.0, 0.0, 0.0]]}})
+    if numpy is not None:
+        assert arrays.worth_packing({"result": numpy.arange(3.0)})

@@ -89,6 +89,10 @@ def test_components_workflow_builds_the_user_objects():
     job = workflow("ghuser.yml")["jobs"]["build-ghuser"]
     assert job["runs-on"].startswith("windows")
     assert "compas-dev/compas-actions.ghpython_components" in uses(job)
+    # the installer's own builder is checked there against a real GH_IO.dll (none exists on Linux)
+    lines = run_lines(job)
+    assert any(line.startswith("python tools/check_userobjects.py --gh-io ") for line in lines), lines
+    assert os.path.isfile(os.path.join(ROOT, "tools", "check_userobjects.py"))
 
 
 def test_release_builds_wheel_and_rhino_package_and_publishes_with_trusted_publishing():

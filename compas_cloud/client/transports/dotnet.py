@@ -16,6 +16,13 @@ How it moves messages
     * text is converted by .NET itself (``Encoding.UTF8``), and binary data
       through Latin-1, which maps bytes 0-255 to the same characters: no
       Python-level loop over the bytes on any runtime.
+
+What a call costs from Python (measured under pythonnet on Mono): resolving
+the overloads of ``GetBytes``/``GetString`` on every call (about 240 and 70 us)
+is done once instead (about 18 and 7 us); the receive buffer's
+``ArraySegment`` is made once per connection; a send's segment is built with
+the three-argument constructor (no overload to choose); and a task that has
+already completed is not waited for (``Task.Wait`` costs about 45 us even then).
 """
 from __future__ import absolute_import
 
@@ -75,7 +82,20 @@ def _net():
         # Without this pythonnet picks GetBytes(Char[]) and converts character by character.
         net.string = System.String
     net.CancellationTokenSource = CancellationTokenSource
+    # Pick the overloads once: resolving them on every call is most of a small call's cost under pythonnet.
+    net.utf8_bytes = _overload(net.UTF8.GetBytes, (System.String,), lambda text: net.UTF8.GetBytes(net.string(text)))
+    net.latin1_bytes = _overload(net.Latin1.GetBytes, (System.String,), lambda text: net.Latin1.GetBytes(net.string(text)))
+    net.utf8_text = _overload(net.UTF8.GetString, (System.Array[Byte], System.Int32, System.Int32), net.UTF8.GetString)
+    net.latin1_text = _overload(net.Latin1.GetString, (System.Array[Byte], System.Int32, System.Int32), net.Latin1.GetString)
     return net
+
+
+def _overload(method, types, fallback):
+    """``method`` bound to the overload taking ``types`` (IronPython and pythonnet both index ``Overloads``)."""
+    try:
+        return method.Overloads[types]
+    except Exception:  # a runtime without Overloads: let it resolve each call
+        return fallback
 
 
 def _same(value):
@@ -97,14 +117,32 @@ def _milliseconds(seconds):
 
 def _wait(task, seconds):
     """Wait up to ``seconds`` (None: for ever) for ``task``; return True once it has finished in any way."""
+    if task.IsCompleted:  # cheap, and loopback sends mostly complete at once
+        return True
     if seconds is None:
         while True:
             if _wait(task, _SLICE_MS / 1000.0):
                 return True
+    handle = _wait_handle(task)
     try:
-        return bool(task.Wait(_milliseconds(seconds)))
+        if handle is None:
+            return bool(task.Wait(_milliseconds(seconds)))
+        # A kernel wait: Task.Wait spins first, which costs a core's worth of CPU on Mono while a reply comes.
+        return bool(handle.WaitOne(_milliseconds(seconds))) or bool(task.IsCompleted)
     except Exception:  # AggregateException: the task failed or was cancelled; the caller looks at it
         return True
+
+
+def _wait_handle(task):
+    """The task's ``IAsyncResult.AsyncWaitHandle`` (an explicit interface member), or None."""
+    try:
+        return _dotnet().System.IAsyncResult(task).AsyncWaitHandle  # pythonnet: cast to the interface
+    except Exception:
+        pass
+    try:
+        return task.AsyncWaitHandle  # IronPython shows explicit interface members on the object
+    except Exception:
+        return None
 
 
 def _failure(task):
@@ -170,6 +208,7 @@ class DotNetTransport(Transport):
     def __init__(self):
         self._ws = None
         self._chunk = None
+        self._segment = None
         self._receiving = None  # the ReceiveAsync task still waiting for the start of a message
         self._closed = None
 
@@ -237,6 +276,7 @@ class DotNetTransport(Transport):
             raise ConnectionFailed("cannot connect to {0}: {1}".format(url, problem or "the handshake failed"))
         self._ws = ws
         self._chunk = net.System.Array.CreateInstance(net.Byte, CHUNK_SIZE)
+        self._segment = net.ArraySegment(self._chunk, 0, CHUNK_SIZE)  # one for every receive
         self._closed = None
 
     # -- sending ---------------------------------------------------------------------
@@ -245,14 +285,15 @@ class DotNetTransport(Transport):
         net = _dotnet()
         ws = self._check_open()
         if isinstance(data, text_type):
-            payload = net.UTF8.GetBytes(net.string(data))
+            payload = net.utf8_bytes(data)
             kind = net.MessageType.Text
         else:
-            payload = net.Latin1.GetBytes(net.string(bytes(data).decode("latin-1")))
+            text = data.decode("latin-1") if isinstance(data, bytearray) else bytes(data).decode("latin-1")
+            payload = net.latin1_bytes(text)
             kind = net.MessageType.Binary
         seconds = SEND_TIMEOUT if timeout is None else timeout
         try:
-            task = ws.SendAsync(net.ArraySegment(payload), kind, True, net.no_token)
+            task = ws.SendAsync(net.ArraySegment(payload, 0, len(payload)), kind, True, net.no_token)
         except Exception as error:
             raise self._lost(error)
         if not _wait(task, seconds):
@@ -302,7 +343,7 @@ class DotNetTransport(Transport):
     def _receive(self, ws):
         net = _dotnet()
         try:
-            return ws.ReceiveAsync(net.ArraySegment(self._chunk), net.no_token)
+            return ws.ReceiveAsync(self._segment, net.no_token)
         except Exception as error:
             raise self._lost(error)
 
@@ -315,8 +356,8 @@ class DotNetTransport(Transport):
     def _decode(self, kind, buffer, count):
         net = _dotnet()
         if kind == net.MessageType.Text:
-            return net.UTF8.GetString(buffer, 0, count)
-        text = net.Latin1.GetString(buffer, 0, count)
+            return net.utf8_text(buffer, 0, count)
+        text = net.latin1_text(buffer, 0, count)
         if IPY:
             # IronPython 2.7's str.encode returns str; build bytes from the .NET bytes instead.
             return bytes(net.Latin1.GetBytes(text))

@@ -13,6 +13,65 @@ from compas_cloud.errors import CloudTimeout, ConnectionClosed, ConnectionFailed
 #: Once a message has started to arrive, the rest may take this long between bytes.
 READ_TIMEOUT = 120.0
 
+#: Frames at least this large are masked with numpy, where numpy is importable.
+NUMPY_MASK_FROM = 64 * 1024
+
+
+def mask_numpy(key, data):
+    """XOR ``data`` with the 4-byte websocket mask ``key`` using numpy; return the masked bytes.
+
+    websocket-client masks in pure Python (one big-integer XOR): seconds of CPU for tens of MiB.
+    """
+    import numpy
+
+    data = bytes(data) if not isinstance(data, bytes) else data
+    size = len(data)
+    words = size // 4
+    out = bytearray(size)
+    if words:
+        source = numpy.frombuffer(data, dtype=numpy.uint32, count=words)
+        target = numpy.frombuffer(out, dtype=numpy.uint32, count=words)
+        numpy.bitwise_xor(source, numpy.frombuffer(bytes(key), dtype=numpy.uint32)[0], out=target)
+    key = bytearray(key)
+    for index in range(words * 4, size):
+        out[index] = data[index] ^ key[index % 4]
+    return bytes(out)
+
+
+def _numpy_frame_class():
+    """An ``ABNF`` frame of websocket-client that masks its payload with numpy; None without numpy."""
+    try:
+        import numpy  # noqa: F401
+        import websocket
+    except ImportError:
+        return None
+
+    class NumpyMaskedFrame(websocket.ABNF):
+        def _get_masked(self, mask_key):
+            if not isinstance(mask_key, bytes):
+                mask_key = mask_key.encode("latin-1")
+            data = self.data
+            if not isinstance(data, bytes):
+                data = data.encode("utf-8") if isinstance(data, text_type) else bytes(data)
+            return mask_key + mask_numpy(mask_key, data)
+
+    return NumpyMaskedFrame
+
+
+_FRAMES = []
+
+
+def _large_frame(data, opcode):
+    """A frame for a large payload, masked with numpy when it is there (None: let websocket-client do it)."""
+    if not _FRAMES:
+        _FRAMES.append(_numpy_frame_class())
+    frame_class = _FRAMES[0]
+    if frame_class is None:
+        return None
+    if isinstance(data, text_type):
+        data = data.encode("utf-8")
+    return frame_class(fin=1, opcode=opcode, data=data)
+
 
 class WebSocketClientTransport(Transport):
     """Whole messages over ``websocket-client``.
@@ -79,9 +138,14 @@ class WebSocketClientTransport(Transport):
         ws = self._check_open()
         try:
             if isinstance(data, text_type):
-                ws.send(data, websocket.ABNF.OPCODE_TEXT)
+                opcode = websocket.ABNF.OPCODE_TEXT
             else:
-                ws.send(bytes(data), websocket.ABNF.OPCODE_BINARY)
+                data, opcode = bytes(data), websocket.ABNF.OPCODE_BINARY
+            frame = _large_frame(data, opcode) if len(data) >= NUMPY_MASK_FROM else None
+            if frame is None:
+                ws.send(data, opcode)
+            else:
+                ws.send_frame(frame)
         except (socket.timeout, websocket.WebSocketTimeoutException):
             # Part of the frame may be out: the stream cannot be used any more.
             raise self._lost("sending a message took longer than {0:g} s".format(READ_TIMEOUT))
