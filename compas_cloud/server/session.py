@@ -23,6 +23,7 @@ from compas_cloud.protocol.conversation_server import SEND, Reply, ServerConvers
 from compas_cloud.server import memory
 from compas_cloud.server.callbacks import CallbackAnswers
 from compas_cloud.server.fastjson import dumps, dumps_arrays
+from compas_cloud.server.metrics import describe_error
 from compas_cloud.server.ops import OPS
 from compas_cloud.server.store import ReferenceStore, sizeof
 
@@ -190,6 +191,8 @@ class Session:
         except asyncio.CancelledError:
             if watched is not None:
                 watched.outcome = "cancelled"
+                who = self.conversation.cancelled_by(request.id)
+                watched.error = None if who is None else "cancelled by " + who
             reply = self.conversation.cancelled_reply(request)
             if reply is None:
                 raise  # the connection is closing: nobody to answer
@@ -200,6 +203,7 @@ class Session:
                 log.exception("internal error while handling %r", request)
             if watched is not None:
                 watched.outcome = "cancelled" if isinstance(error, CallCancelled) else "error"
+                watched.error = describe_error(error)
             text = self.encode_error(request.id, request.plain, error)
         if self.conversation.answering(request):  # every request is answered once
             await self.send(text)
