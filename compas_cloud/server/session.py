@@ -23,6 +23,7 @@ from compas_cloud.protocol.conversation_server import SEND, Reply, ServerConvers
 from compas_cloud.server import memory
 from compas_cloud.server.callbacks import CallbackAnswers
 from compas_cloud.server.fastjson import dumps, dumps_arrays
+from compas_cloud.server.metrics import describe_error
 from compas_cloud.server.ops import OPS
 from compas_cloud.server.store import ReferenceStore, sizeof
 
@@ -68,6 +69,7 @@ class Session:
         self.calls = 0
         self.client = {}
         self.arrays = False  # send binary arrays1 messages (the client listed "arrays1" in hello)
+        self.worker_slots = asyncio.Semaphore(server.config.workers_per_connection())
         self.inline_request = None  # the call being served on the event loop (compas_cloud.server.inline)
 
     @property
@@ -86,15 +88,19 @@ class Session:
             self.server.monitor.received(message)
             await self._receive(message)
 
-    async def close(self):
-        """Cancel the connection's requests in flight and free everything it stored."""
+    def abandon(self):
+        """Give up the connection's calls in flight: their callbacks stop waiting, report() stops them."""
         for context in list(self.call_contexts.values()):
-            context.gone = True  # callbacks stop waiting; report() stops the function
+            context.gone = True
             context.cancel()
         self.call_contexts.clear()
         self.callback_answers.close(CallbackError("the client has left"))
         for task in list(self.tasks):
             task.cancel()
+
+    async def close(self):
+        """Cancel the connection's requests in flight and free everything it stored."""
+        self.abandon()
         if self.tasks:
             await asyncio.gather(*self.tasks, return_exceptions=True)
         freed_bytes = self.store.stored_bytes
@@ -119,7 +125,7 @@ class Session:
                 max_depth=MAX_DEPTH,
             )
             if len(message) > _OFFLOAD_DECODE:
-                decoded = await self.server.run_in_worker(decode, message)
+                decoded = await self.server.run_protocol(decode, message)
             else:
                 decoded = decode(message)
         except ServerSideError as error:  # a COMPAS object that cannot be rebuilt
@@ -185,6 +191,8 @@ class Session:
         except asyncio.CancelledError:
             if watched is not None:
                 watched.outcome = "cancelled"
+                who = self.conversation.cancelled_by(request.id)
+                watched.error = None if who is None else "cancelled by " + who
             reply = self.conversation.cancelled_reply(request)
             if reply is None:
                 raise  # the connection is closing: nobody to answer
@@ -195,6 +203,7 @@ class Session:
                 log.exception("internal error while handling %r", request)
             if watched is not None:
                 watched.outcome = "cancelled" if isinstance(error, CallCancelled) else "error"
+                watched.error = describe_error(error)
             text = self.encode_error(request.id, request.plain, error)
         if self.conversation.answering(request):  # every request is answered once
             await self.send(text)
@@ -221,7 +230,7 @@ class Session:
     async def keep(self, value, nbytes=None):
         """Store ``value`` for this connection, within the memory limits; return its reference."""
         if nbytes is None:
-            nbytes = await self.server.run_in_worker(sizeof, value)
+            nbytes = await self.server.run_protocol(sizeof, value)
         config = self.server.config
         mine = self.store.stored_bytes + nbytes
         if config.max_connection_memory is not None and mine > config.max_connection_memory:
@@ -246,7 +255,7 @@ class Session:
         """After large frees, give the memory back to the system (glibc keeps it otherwise)."""
         if freed_bytes >= memory.TRIM_AFTER:
             try:
-                await self.server.run_in_worker(memory.trim)
+                await self.server.run_protocol(memory.trim)
             except RuntimeError:  # the worker pool is already shut down: the process is ending anyway
                 pass
 
