@@ -61,6 +61,11 @@ def build_parser():
     security.add_argument("--max-calls-per-connection", type=int, default=defaults.max_calls_per_connection,
                           metavar="N", help="most calls one connection may have running or queued; 0: no limit "
                                             "(default: %(default)s)")
+    security.add_argument("--max-workers-per-connection", type=int, default=0, metavar="N",
+                          help="most worker threads the calls of one connection may hold at once, so that one "
+                               "connection cannot take them all (default: --workers minus one, at least one)")
+    security.add_argument("--callback-timeout", type=float, default=defaults.callback_timeout, metavar="SECONDS",
+                          help="how long a function waits for the client's answer to a callback (default: %(default)g)")
     batches = parser.add_argument_group("batches and offloaded calls")
     batches.add_argument("--executor", choices=("local", "dask"), default=defaults.executor,
                          help="where batch tasks run: a local process pool, or a Dask cluster (default: %(default)s)")
@@ -127,6 +132,8 @@ def config_from_args(args):
         max_connection_memory=_bytes_or_none(args.max_connection_memory),
         max_total_memory=_bytes_or_none(args.max_total_memory),
         max_calls_per_connection=args.max_calls_per_connection or None,
+        max_workers_per_connection=args.max_workers_per_connection or None,
+        callback_timeout=args.callback_timeout if args.callback_timeout > 0 else ServerConfig().callback_timeout,
         host=args.host,
         port=args.port,
         workers=args.workers,
