@@ -93,7 +93,22 @@ class CallFuture(object):
         return self._value
 
     def exception(self, timeout=None):
-        """Wait for the call to end and return its exception, or None if it succeeded."""
+        """Wait for the call to end and return its exception, or None if it succeeded.
+
+        Parameters
+        ----------
+        timeout : float, optional
+            Seconds to wait (None: as long as it takes).
+
+        Returns
+        -------
+        Exception or None
+
+        Raises
+        ------
+        compas_cloud.errors.CloudTimeout
+            The call did not end within ``timeout``.
+        """
         try:
             self.result(timeout)
         except CloudTimeout:
@@ -110,6 +125,11 @@ class CallFuture(object):
         its next progress report, callback, or
         :func:`compas_cloud.server.progress.check_cancelled` (Python cannot stop a
         thread from outside), and its result is dropped.
+
+        Parameters
+        ----------
+        timeout : float, optional
+            Seconds to wait for the server to confirm.
 
         Returns
         -------

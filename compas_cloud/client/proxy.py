@@ -6,13 +6,15 @@ import threading
 
 from compas_cloud import __version__, auth
 from compas_cloud._compat import describe_runtime
-from compas_cloud.client import launcher
+from compas_cloud.client import diagnose, launcher
 from compas_cloud.client.callbacks import CallEvents, encode_callbacks
 from compas_cloud.client.connection import Connection
 from compas_cloud.client.future import CallFuture
 from compas_cloud.client.servers import ServerPool, servers_from_env
 from compas_cloud.client.transports import select_transport
-from compas_cloud.errors import AccessDenied, CloudError, CloudTimeout, ConnectionFailed, ProtocolMismatch
+from compas_cloud.errors import (
+    AccessDenied, CloudError, CloudTimeout, ConnectionFailed, ProtocolError, ProtocolMismatch, ServerNotFound,
+)
 from compas_cloud.protocol.arrays import ENCODING as ARRAYS_ENCODING
 from compas_cloud.protocol import PROTOCOL_VERSION, Reference, address, reference_id
 
@@ -51,6 +53,17 @@ class RemoteFunction(object):
 
         The handle offers ``result(timeout)``, ``done()``, ``cancel()`` and
         ``progress``; many calls may be in flight on one connection.
+
+        Parameters
+        ----------
+        *args
+            The function's positional arguments (references and callbacks included).
+        **kwargs
+            Its keyword arguments.
+
+        Returns
+        -------
+        compas_cloud.client.future.CallFuture
         """
         return self.proxy.submit(
             self.name, args, kwargs, cache=self.cache, progress=self.progress, output=self.output,
@@ -240,7 +253,23 @@ class Proxy(object):
     def _connect(self):
         transport = self.transport_class()
         tls = {"cafile": self.cafile, "verify": self.verify} if self.scheme == "wss" else None
-        transport.connect(self.url, self.connect_timeout, headers=auth.auth_headers(self._token()), tls=tls)
+        token, source = self._token_and_source()
+        headers = auth.auth_headers(token)
+        try:
+            transport.connect(self.url, self.connect_timeout, headers=headers, tls=tls)
+        except AccessDenied as error:
+            # Worded here, not by the transport, so the line is the same on every transport.
+            raise diagnose.refused(self.host, self.port, error.status, source if token else None, str(error))
+        except ConnectionFailed as error:
+            local_launch_off = not self.autolaunch and self.scheme == "ws" and launcher.is_local(self.host)
+            better = diagnose.explain(self.url, headers, self.connect_timeout, source if token else None, local_launch_off)
+            if better is None:
+                raise
+            diagnose.log.debug("connecting to %s failed: %s", self.url, error)
+            raise better
+        except CloudTimeout as error:
+            diagnose.log.debug("connecting to %s: %s", self.url, error)
+            raise self._slow_handshake()
         connection = Connection(transport)
         client = {"name": "compas_cloud", "version": __version__, "python": describe_runtime(), "transport": transport.name}
         if self.arrays != "json":
@@ -249,10 +278,13 @@ class Proxy(object):
             info = connection.request("hello", timeout=self.connect_timeout, client=client)
         except CloudTimeout:
             connection.close()
-            raise ProtocolMismatch(
-                "the server at {0} did not answer the compas_cloud handshake within {1:g} s: "
-                "it may be another program, or a compas_cloud older than 0.5".format(self.address, self.connect_timeout)
-            )
+            raise ProtocolMismatch(self._foreign_websocket(
+                "it did not answer the compas_cloud handshake within {0:g} s".format(self.connect_timeout)))
+        except ProtocolError as error:
+            connection.close()
+            diagnose.log.info("the answer of %s to the compas_cloud handshake: %s", self.address,
+                              str(error)[:diagnose.BODY_IN_LOG])
+            raise ProtocolError(self._foreign_websocket("this client cannot read its answer to the compas_cloud handshake"))
         except Exception:
             connection.close()
             raise
@@ -269,19 +301,39 @@ class Proxy(object):
         self._connection = connection
         self._say("connected to cloud using {0}!".format(transport.label))
 
+    def _foreign_websocket(self, what):
+        server = diagnose.websocket_server(self.url, self.connect_timeout) or "not named"
+        return (
+            "something other than a compas_cloud server answers at {0} (a websocket service, server: {1}): {2}; give "
+            "Proxy the port of a compas_cloud server (one older than 0.5 needs updating)".format(self.address, server, what)
+        )
+
+    def _slow_handshake(self):
+        if launcher.port_open(launcher.local_address(self.host), self.port, 1.0):
+            return CloudTimeout(
+                "{0} accepted the connection but did not finish the websocket handshake within {1:g} s: it is not a "
+                "compas_cloud server, or one too busy to answer; check the port, or raise "
+                "Proxy(connect_timeout=...)".format(self.address, self.connect_timeout)
+            )
+        return CloudTimeout(
+            "nothing answered at {0} within {1:g} s: check the address (and a firewall between here and "
+            "there)".format(self.address, self.connect_timeout)
+        )
+
     def _token(self):
+        return self._token_and_source()[0]
+
+    def _token_and_source(self):
         if self.token:
-            return self.token
+            return self.token, "Proxy(token=...)"
         if self.launched is not None and getattr(self.launched, "token", None):
-            return self.launched.token
-        return auth.find_client_token(self.port if launcher.is_local(self.host) else None)
+            return self.launched.token, "the server this proxy launched"
+        return auth.find_client_token_and_source(self.port if launcher.is_local(self.host) else None)
 
     def _connect_or_launch(self):
         try:
             self._connect()
-        except AccessDenied:
-            raise  # a server is there and refused us (token, origin): launching another cannot help
-        except ConnectionFailed:
+        except ServerNotFound:
             if not (self.autolaunch and self.scheme == "ws" and launcher.is_local(self.host)):
                 raise
             self.launched = launcher.launch(
@@ -364,6 +416,22 @@ class Proxy(object):
 
         Callbacks, progress and output of the call are handled by the
         connection's event thread.
+
+        Parameters
+        ----------
+        name : str
+            The function's dotted name.
+        args : sequence, optional
+            Its positional arguments.
+        kwargs : dict, optional
+            Its keyword arguments.
+        cache, progress, output, cache_result : optional
+            As for :meth:`function`.
+
+        Returns
+        -------
+        compas_cloud.client.future.CallFuture
+            Its ``result(timeout)`` waits for the answer.
         """
         connection = self.connection
         fields, events = self._call_fields(connection, name, args, kwargs, cache, progress, output, cache_result)
@@ -376,6 +444,27 @@ class Proxy(object):
         References (:class:`Reference`) anywhere in the arguments stand for
         the values stored on the server. With ``cache_result=True`` the server
         may answer from its result cache (see :meth:`function`).
+
+        Parameters
+        ----------
+        name : str
+            The function's dotted name.
+        args : sequence, optional
+            Its positional arguments; client-side functions among them become callbacks.
+        kwargs : dict, optional
+            Its keyword arguments.
+        cache : bool, optional
+            Keep the result on the server and return a reference to it.
+        timeout : float, optional
+            Seconds to wait (the proxy's ``timeout`` by default); the call is
+            cancelled on the server when they run out.
+        progress, output, cache_result : optional
+            As for :meth:`function`.
+
+        Returns
+        -------
+        object
+            The function's result, or a :class:`Reference` to it with ``cache=True``.
 
         Raises
         ------
@@ -407,6 +496,22 @@ class Proxy(object):
         (``--executor``), so a heavy call leaves the server process. Servers
         can also route every call of a function there (``--offload NAME``).
         ``cache_result=True`` lets the server answer from its result cache.
+
+        Parameters
+        ----------
+        name : str
+            The function's dotted name.
+        args : sequence, optional
+            Its positional arguments (no callbacks: the function runs in another process).
+        kwargs : dict, optional
+            Its keyword arguments.
+        cache, timeout, cache_result : optional
+            As for :meth:`call`.
+
+        Returns
+        -------
+        object
+            The function's result, or a :class:`Reference` to it with ``cache=True``.
         """
         fields = dict(function=name, args=list(args), kwargs=dict(kwargs or {}), cache=bool(cache), executor=True)
         if cache_result:
@@ -423,6 +528,10 @@ class Proxy(object):
             References among the arguments (:meth:`cache`) are sent to the workers once per batch.
         on_event : callable, optional
             Called with each status event of the batch (a dict) while it runs.
+
+        Returns
+        -------
+        compas_cloud.client.batch.Batch
         """
         from compas_cloud.client.batch import Batch, BatchEvents, task_specs
 
@@ -435,26 +544,70 @@ class Proxy(object):
         return batch
 
     def cache(self, data):
-        """Send ``data`` to the server once and return a :class:`Reference` to it."""
+        """Send ``data`` to the server once and return a :class:`Reference` to it.
+
+        Parameters
+        ----------
+        data : object
+            Any value a call could take as an argument.
+
+        Returns
+        -------
+        Reference
+            Pass it as an argument in place of the value; it stays valid until
+            freed or until this connection closes.
+        """
         return self._request("cache", self.timeout, data=data)
 
     def get(self, ref):
-        """Return the value behind a reference."""
+        """Return the value behind a reference.
+
+        Parameters
+        ----------
+        ref : Reference or dict
+            A reference of this connection (``{"cached": id}`` works too).
+
+        Returns
+        -------
+        object
+
+        Raises
+        ------
+        compas_cloud.errors.ReferenceNotFound
+            The reference was freed, or belongs to another connection.
+        """
         return self._request("get", self.timeout, ref=reference_id(ref))
 
     def free(self, ref):
-        """Delete the value behind a reference (or a list of references) from the server."""
+        """Delete the value behind a reference (or a list of references) from the server.
+
+        Parameters
+        ----------
+        ref : Reference or list of Reference
+            What to delete.
+        """
         refs = ref if isinstance(ref, (list, tuple)) else [ref]
         return self._request("free", self.timeout, refs=[reference_id(item) for item in refs])
 
     def clear(self):
-        """Delete every value this connection stored; return how many there were."""
+        """Delete every value this connection stored.
+
+        Returns
+        -------
+        int
+            How many values there were.
+        """
         return self._request("clear", self.timeout)
 
     # -- describing, sharing, the result cache ------------------------------------------
 
     def describe(self, name):
         """Return the server's description of the function ``name``.
+
+        Parameters
+        ----------
+        name : str
+            The function's dotted name.
 
         Returns
         -------
@@ -471,40 +624,105 @@ class Proxy(object):
         return self._request("describe", self.timeout, function=name)
 
     def functions(self, module):
-        """Return the names of the functions of ``module`` that this server lets clients call."""
+        """Return the names of the functions of ``module`` that this server lets clients call.
+
+        Parameters
+        ----------
+        module : str
+            A dotted module name (``"compas.geometry"``).
+
+        Returns
+        -------
+        list of str
+        """
         return self._request("functions", self.timeout, module=module)
 
     def share(self, ref, name):
-        """Publish the stored value behind ``ref`` under ``name`` for the other clients of this server."""
+        """Publish the stored value behind ``ref`` under ``name`` for the other clients of this server.
+
+        Parameters
+        ----------
+        ref : Reference
+            A value this connection stored.
+        name : str
+            The name other clients ask for with :meth:`shared`.
+        """
         return self._request("share", self.timeout, ref=reference_id(ref), name=name)
 
     def shared(self, name):
-        """Return a reference of this connection to the value shared under ``name``."""
+        """Return a reference of this connection to the value shared under ``name``.
+
+        Parameters
+        ----------
+        name : str
+            The name it was shared under (:meth:`share`).
+
+        Returns
+        -------
+        Reference
+        """
         return self._request("shared", self.timeout, name=name)
 
     def unshare(self, name):
-        """Remove the shared name ``name`` (references taken from it stay valid)."""
+        """Remove the shared name ``name`` (references taken from it stay valid).
+
+        Parameters
+        ----------
+        name : str
+            The name it was shared under.
+        """
         return self._request("unshare", self.timeout, name=name)
 
+    def load(self):
+        """Return how busy the server is: ``{"running_calls", "connections", "stopping"}`` (cheaper than status)."""
+        return self._request("load", self.timeout)
+
     def clear_result_cache(self):
-        """Empty the server's result cache; return how many results it held."""
+        """Empty the server's result cache.
+
+        Returns
+        -------
+        int
+            How many results it held.
+        """
         return self._request("clear_result_cache", self.timeout)
 
     # -- the server ------------------------------------------------------------------------
 
     def check(self, timeout=None):
-        """Return True if the server answers, False otherwise (never raises)."""
+        """Return True if the server answers, False otherwise (never raises).
+
+        Parameters
+        ----------
+        timeout : float, optional
+            Seconds to wait for the answer (the proxy's ``connect_timeout`` by default).
+
+        Returns
+        -------
+        bool
+        """
         try:
             return self._request("ping", timeout or self.connect_timeout) == "pong"
         except CloudError:
             return False
 
     def version(self):
-        """Return the versions of compas_cloud, the protocol, Python, compas, numpy and websockets on the server."""
+        """Return the versions of compas_cloud, the protocol, Python, compas, numpy and websockets on the server.
+
+        Returns
+        -------
+        dict
+        """
         return self._request("version", self.connect_timeout)
 
     def status(self):
-        """Return the server's status: address, version, clients, stored references and their memory, counters."""
+        """Return the server's status: address, version, clients, stored references and their memory, counters.
+
+        Returns
+        -------
+        dict
+            The fields are listed in docs/protocol.md.
+        """
         return self._request("status", self.timeout)
 
     def shutdown(self):

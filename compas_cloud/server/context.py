@@ -111,12 +111,12 @@ class CallContext:
             self.buffer.append(text)
             return True
         try:
-            future = asyncio.run_coroutine_threadsafe(self.session.send(text), self.loop)
+            future = asyncio.run_coroutine_threadsafe(self.session.send_event(self.id, text), self.loop)
         except RuntimeError:  # the event loop has stopped
             self.gone = True
             return False
         try:
-            future.result(EVENT_TIMEOUT)
+            sent = future.result(EVENT_TIMEOUT)
         except concurrent.futures.TimeoutError:
             future.cancel()
             self.gone = True
@@ -124,7 +124,7 @@ class CallContext:
         except Exception:
             self.gone = True
             return False
-        return True
+        return sent  # False: the call was answered already (the conversation refuses its late events)
 
     # -- the event loop's side ----------------------------------------------------------
 
