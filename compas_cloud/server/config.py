@@ -38,6 +38,12 @@ class ServerConfig:
         connections together (None: no limit).
     max_calls_per_connection : int or None
         Most calls one connection may have running or queued at once.
+    max_workers_per_connection : int or None
+        Most worker threads the calls of one connection may hold at once
+        (None: one less than ``workers``, at least one), so that one
+        connection cannot take every worker.
+    callback_timeout : float
+        Seconds a function waits for the client's answer to an awaited callback.
     executor : str
         Where batch tasks and offloaded calls run: ``"local"`` (a process pool
         on this machine) or ``"dask"`` (a Dask distributed cluster).
@@ -79,6 +85,8 @@ class ServerConfig:
         max_connection_memory=4096 * 1024 * 1024,
         max_total_memory=16384 * 1024 * 1024,
         max_calls_per_connection=64,
+        max_workers_per_connection=None,
+        callback_timeout=300.0,
         executor="local",
         executor_workers=None,
         start_method="spawn",
@@ -107,6 +115,8 @@ class ServerConfig:
         self.max_connection_memory = max_connection_memory
         self.max_total_memory = max_total_memory
         self.max_calls_per_connection = max_calls_per_connection
+        self.max_workers_per_connection = max_workers_per_connection
+        self.callback_timeout = callback_timeout
         self.executor = executor
         self.executor_workers = executor_workers
         self.start_method = start_method
@@ -118,6 +128,12 @@ class ServerConfig:
         self.open_browser = open_browser
         self.result_cache = result_cache
         self.inline = inline
+
+    def workers_per_connection(self):
+        """Return how many worker threads one connection's calls may hold at once."""
+        if self.max_workers_per_connection:
+            return max(1, min(self.max_workers_per_connection, self.workers))
+        return max(1, self.workers - 1)
 
     @property
     def tls(self):

@@ -3,6 +3,7 @@
 Everything here runs on the server (CPython >= 3.9).
 """
 import hmac
+import logging
 import os
 import stat
 import urllib.parse
@@ -17,6 +18,11 @@ from compas_cloud.auth import (
 from compas_cloud.errors import FunctionNotAllowed
 from compas_cloud.protocol import address
 from compas_cloud.server import risky
+
+log = logging.getLogger("compas_cloud.server")
+
+#: Refused origins (and refused tokens) are logged once each, up to this many, so a page that retries cannot flood the log.
+_LOGGED_REFUSALS = 20
 
 
 class StartRefused(Exception):
@@ -99,6 +105,7 @@ class AccessPolicy:
         self.allow = tuple(allow)
         self.deny = tuple(deny)
         self.refused = 0
+        self._logged = set()
 
     # -- the handshake ------------------------------------------------------------
 
@@ -108,6 +115,11 @@ class AccessPolicy:
         origin = ", ".join(origins) if origins else None
         if origin is not None and (len(origins) > 1 or _normalise_origin(origin) not in self.origins):
             self.refused += 1
+            self._log_once(
+                ("origin", origin),
+                "refused a connection from the web page at {0}: browser origins are refused unless the server is "
+                "started with --allow-origin {0}".format(origin[:200]),
+            )
             return connection.respond(
                 403,
                 "compas_cloud refuses connections from the web page at {0}: browser origins are refused "
@@ -118,6 +130,8 @@ class AccessPolicy:
         presented = self._presented_token(request)
         if presented is None:
             self.refused += 1
+            self._log_once("no token", "refused a client that sent no token (this server requires one): give the "
+                                       "client the server's token (Proxy(token=...) or COMPAS_CLOUD_TOKEN)")
             return connection.respond(
                 401,
                 "compas_cloud needs a token: send the handshake header 'Authorization: Bearer <token>', "
@@ -127,8 +141,15 @@ class AccessPolicy:
             )
         if not hmac.compare_digest(presented.encode("utf-8"), self.token.encode("utf-8")):
             self.refused += 1
+            self._log_once("wrong token", "refused a client whose token is not this server's token: give the client "
+                                          "the token this server was started with")
             return connection.respond(401, "compas_cloud refused the token: it is not this server's token\n")
         return None
+
+    def _log_once(self, key, text):
+        if key not in self._logged and len(self._logged) < _LOGGED_REFUSALS:
+            self._logged.add(key)
+            log.warning("%s", text)
 
     @staticmethod
     def _presented_token(request):

@@ -69,6 +69,7 @@ class Session:
         self.calls = 0
         self.client = {}
         self.arrays = False  # send binary arrays1 messages (the client listed "arrays1" in hello)
+        self.worker_slots = asyncio.Semaphore(server.config.workers_per_connection())
         self.inline_request = None  # the call being served on the event loop (compas_cloud.server.inline)
 
     @property
@@ -87,15 +88,19 @@ class Session:
             self.server.monitor.received(message)
             await self._receive(message)
 
-    async def close(self):
-        """Cancel the connection's requests in flight and free everything it stored."""
+    def abandon(self):
+        """Give up the connection's calls in flight: their callbacks stop waiting, report() stops them."""
         for context in list(self.call_contexts.values()):
-            context.gone = True  # callbacks stop waiting; report() stops the function
+            context.gone = True
             context.cancel()
         self.call_contexts.clear()
         self.callback_answers.close(CallbackError("the client has left"))
         for task in list(self.tasks):
             task.cancel()
+
+    async def close(self):
+        """Cancel the connection's requests in flight and free everything it stored."""
+        self.abandon()
         if self.tasks:
             await asyncio.gather(*self.tasks, return_exceptions=True)
         freed_bytes = self.store.stored_bytes
@@ -120,7 +125,7 @@ class Session:
                 max_depth=MAX_DEPTH,
             )
             if len(message) > _OFFLOAD_DECODE:
-                decoded = await self.server.run_in_worker(decode, message)
+                decoded = await self.server.run_protocol(decode, message)
             else:
                 decoded = decode(message)
         except ServerSideError as error:  # a COMPAS object that cannot be rebuilt
@@ -225,7 +230,7 @@ class Session:
     async def keep(self, value, nbytes=None):
         """Store ``value`` for this connection, within the memory limits; return its reference."""
         if nbytes is None:
-            nbytes = await self.server.run_in_worker(sizeof, value)
+            nbytes = await self.server.run_protocol(sizeof, value)
         config = self.server.config
         mine = self.store.stored_bytes + nbytes
         if config.max_connection_memory is not None and mine > config.max_connection_memory:
@@ -250,7 +255,7 @@ class Session:
         """After large frees, give the memory back to the system (glibc keeps it otherwise)."""
         if freed_bytes >= memory.TRIM_AFTER:
             try:
-                await self.server.run_in_worker(memory.trim)
+                await self.server.run_protocol(memory.trim)
             except RuntimeError:  # the worker pool is already shut down: the process is ending anyway
                 pass
 
