@@ -67,7 +67,15 @@ def test_linux_job_runs_the_readme_test_command():
     assert "bash tools/test.sh" in commands
     job = workflow("tests.yml")["jobs"]["linux"]
     assert job["runs-on"].startswith("ubuntu")
-    assert "bash tools/test.sh" in run_lines(job)
+    lines = run_lines(job)
+    assert "bash tools/test.sh" in lines
+    # The runner is not root, so the runtimes the stages would install with apt are set up before:
+    # the py27 stage finds its interpreter through COMPAS_CLOUD_PYTHON27, the browser stage `chromium`.
+    assert any("COMPAS_CLOUD_PYTHON27=" in line for line in lines)
+    assert "COMPAS_CLOUD_PYTHON27" in read("tools", "runtimes", "py27.sh")
+    assert any("mono-devel" in line for line in lines)
+    assert any("/chromium" in line for line in lines)
+    assert lines.index("bash tools/test.sh") == len(lines) - 1
 
 
 def test_client_job_runs_client_and_protocol_tests_on_windows_and_macos():
