@@ -6,7 +6,7 @@ import threading
 
 from compas_cloud import __version__, auth
 from compas_cloud._compat import describe_runtime
-from compas_cloud.client import diagnose, launcher
+from compas_cloud.client import diagnose, launcher, references
 from compas_cloud.client.callbacks import CallEvents, encode_callbacks
 from compas_cloud.client.connection import Connection
 from compas_cloud.client.future import CallFuture
@@ -588,6 +588,30 @@ class Proxy(object):
         """
         refs = ref if isinstance(ref, (list, tuple)) else [ref]
         return self._request("free", self.timeout, refs=[reference_id(item) for item in refs])
+
+    def replace(self, old, new):
+        """Free the stored value ``old`` and return ``new``: a loop's way to keep one stored value at a time.
+
+        ``points = proxy.replace(points, step(points, matrix))`` computes the
+        next step from the stored ``points``, frees them, and keeps the new
+        reference: the server holds one step, not one per step. Anything that
+        is not a reference (the loop's first, local value), or the same
+        reference as ``new``, is left alone; a reference already freed is not
+        an error.
+
+        Parameters
+        ----------
+        old : object
+            The value ``new`` replaces: a :class:`Reference` to free, or any other value.
+        new : object
+            What replaces it (a :class:`Reference`, usually).
+
+        Returns
+        -------
+        object
+            ``new``.
+        """
+        return references.replace(self, old, new)
 
     def clear(self):
         """Delete every value this connection stored.
