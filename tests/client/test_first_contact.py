@@ -320,3 +320,15 @@ def test_a_server_on_a_taken_port(server):
     sock = socket.socket()  # the port it offers is free
     sock.bind(("127.0.0.1", offered))
     sock.close()
+
+
+def test_a_pool_names_each_server_that_does_not_answer():
+    ports = [free_port(), free_port()]
+    pool = Proxy(servers=["127.0.0.1:{0}".format(port) for port in ports], verbose=False)
+    try:
+        error = raised(pool.call, "math.hypot", [3, 4])
+    finally:
+        pool.close()
+    assert str(error) == "none of the servers of the pool answers ({0})".format("; ".join(
+        "ws://127.0.0.1:{0}: no compas_cloud server at 127.0.0.1:{0} (nothing listens there): start one with: python -m "
+        "compas_cloud.server --port {0}".format(port) for port in ports))
