@@ -6,7 +6,7 @@ import threading
 
 from compas_cloud import __version__, auth
 from compas_cloud._compat import describe_runtime
-from compas_cloud.client import diagnose, launcher
+from compas_cloud.client import diagnose, launcher, references
 from compas_cloud.client.callbacks import CallEvents, encode_callbacks
 from compas_cloud.client.connection import Connection
 from compas_cloud.client.future import CallFuture
@@ -202,6 +202,7 @@ class Proxy(object):
         servers=None,
     ):
         self.scheme = "ws"
+        self._by_url = url is not None  # a pool's members, among others: no "let the proxy launch one" hint
         if url is not None:
             self.scheme, host, port = parse_url(url)
         self.host = host
@@ -261,7 +262,8 @@ class Proxy(object):
             # Worded here, not by the transport, so the line is the same on every transport.
             raise diagnose.refused(self.host, self.port, error.status, source if token else None, str(error))
         except ConnectionFailed as error:
-            local_launch_off = not self.autolaunch and self.scheme == "ws" and launcher.is_local(self.host)
+            local_launch_off = (not self.autolaunch and not self._by_url and self.scheme == "ws"
+                                and launcher.is_local(self.host))
             better = diagnose.explain(self.url, headers, self.connect_timeout, source if token else None, local_launch_off)
             if better is None:
                 raise
@@ -588,6 +590,30 @@ class Proxy(object):
         """
         refs = ref if isinstance(ref, (list, tuple)) else [ref]
         return self._request("free", self.timeout, refs=[reference_id(item) for item in refs])
+
+    def replace(self, old, new):
+        """Free the stored value ``old`` and return ``new``: a loop's way to keep one stored value at a time.
+
+        ``points = proxy.replace(points, step(points, matrix))`` computes the
+        next step from the stored ``points``, frees them, and keeps the new
+        reference: the server holds one step, not one per step. Anything that
+        is not a reference (the loop's first, local value), or the same
+        reference as ``new``, is left alone; a reference already freed is not
+        an error.
+
+        Parameters
+        ----------
+        old : object
+            The value ``new`` replaces: a :class:`Reference` to free, or any other value.
+        new : object
+            What replaces it (a :class:`Reference`, usually).
+
+        Returns
+        -------
+        object
+            ``new``.
+        """
+        return references.replace(self, old, new)
 
     def clear(self):
         """Delete every value this connection stored.

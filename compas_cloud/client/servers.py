@@ -275,6 +275,12 @@ class ServerPool(object):
                 self._owners.pop(reference_id(item), None)
         return count
 
+    def replace(self, old, new):
+        """Free ``old`` (on the server that holds it) and return ``new`` (see :meth:`compas_cloud.Proxy.replace`)."""
+        from compas_cloud.client import references
+
+        return references.replace(self, old, new)
+
     def describe(self, name):
         """Describe ``name`` (asks a live server)."""
         return self._stateless(lambda proxy: proxy.describe(name))[1]
