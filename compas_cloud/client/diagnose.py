@@ -183,6 +183,12 @@ def foreign(host, port, answer):
     where = address.format_hostport(host, port)
     excerpt = answer.excerpt()
     log.info("the answer of %s to a websocket handshake (%s): %r", where, answer.describe(), excerpt)
+    if answer.status in (502, 503, 504):
+        return NotCompasCloudServer(
+            "a proxy answers at {0} ({1}) but cannot reach a server behind it: start the compas_cloud server it "
+            "forwards to, or check the proxy's configuration (see docs/deploy.md)".format(where, answer.describe()),
+            answer.status, answer.server, excerpt,
+        )
     if answer.status is None:
         what = "it does not speak HTTP: {0}".format("it sent {0} bytes".format(len(answer.body)) if answer.body else "it sent nothing")
     else:

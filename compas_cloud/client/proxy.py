@@ -202,6 +202,7 @@ class Proxy(object):
         servers=None,
     ):
         self.scheme = "ws"
+        self._by_url = url is not None  # a pool's members, among others: no "let the proxy launch one" hint
         if url is not None:
             self.scheme, host, port = parse_url(url)
         self.host = host
@@ -261,7 +262,8 @@ class Proxy(object):
             # Worded here, not by the transport, so the line is the same on every transport.
             raise diagnose.refused(self.host, self.port, error.status, source if token else None, str(error))
         except ConnectionFailed as error:
-            local_launch_off = not self.autolaunch and self.scheme == "ws" and launcher.is_local(self.host)
+            local_launch_off = (not self.autolaunch and not self._by_url and self.scheme == "ws"
+                                and launcher.is_local(self.host))
             better = diagnose.explain(self.url, headers, self.connect_timeout, source if token else None, local_launch_off)
             if better is None:
                 raise

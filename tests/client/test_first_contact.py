@@ -140,6 +140,31 @@ def test_an_http_server_is_named_in_one_line_and_its_page_goes_to_the_log(web_se
     assert len(logged[0]) < diagnose.BODY_IN_LOG * 2
 
 
+class _BadGateway(_Pages):
+    server_version = "TestProxy/1.0"
+
+    def do_GET(self):
+        self.send_response(502)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+
+def test_a_reverse_proxy_without_its_server():
+    web = HTTPServer(("127.0.0.1", 0), _BadGateway)
+    thread = threading.Thread(target=web.serve_forever)
+    thread.daemon = True
+    thread.start()
+    try:
+        error = raised(Proxy, port=web.server_address[1], verbose=False)
+    finally:
+        web.shutdown()
+        web.server_close()
+    check(error, NotCompasCloudServer,
+          "a proxy answers at 127.0.0.1:{0} (HTTP 502 Bad Gateway, server: TestProxy/1.0) but cannot reach a server "
+          "behind it: start the compas_cloud server it forwards to, or check the proxy's configuration (see "
+          "docs/deploy.md)".format(web.server_address[1]))
+
+
 class _Foreign(object):
     """A websocket service that is not compas_cloud (tests/foreign_service.py, a CPython 3 process)."""
 
@@ -295,3 +320,15 @@ def test_a_server_on_a_taken_port(server):
     sock = socket.socket()  # the port it offers is free
     sock.bind(("127.0.0.1", offered))
     sock.close()
+
+
+def test_a_pool_names_each_server_that_does_not_answer():
+    ports = [free_port(), free_port()]
+    pool = Proxy(servers=["127.0.0.1:{0}".format(port) for port in ports], verbose=False)
+    try:
+        error = raised(pool.call, "math.hypot", [3, 4])
+    finally:
+        pool.close()
+    assert str(error) == "none of the servers of the pool answers ({0})".format("; ".join(
+        "ws://127.0.0.1:{0}: no compas_cloud server at 127.0.0.1:{0} (nothing listens there): start one with: python -m "
+        "compas_cloud.server --port {0}".format(port) for port in ports))
