@@ -3,6 +3,7 @@
 Everything here runs on the server (CPython >= 3.9).
 """
 import hmac
+import logging
 import os
 import stat
 import urllib.parse
@@ -17,6 +18,8 @@ from compas_cloud.auth import (
 from compas_cloud.errors import FunctionNotAllowed
 from compas_cloud.protocol import address
 from compas_cloud.server import risky
+
+log = logging.getLogger("compas_cloud.server")
 
 
 class StartRefused(Exception):
@@ -103,11 +106,26 @@ class AccessPolicy:
     # -- the handshake ------------------------------------------------------------
 
     def process_request(self, connection, request):
-        """``process_request`` hook of ``websockets.serve``: refuse a handshake with 403 or 401."""
+        """``process_request`` hook of ``websockets.serve``: refuse a handshake with 403 or 401.
+
+        A handshake whose ``Origin`` is the server's own address (websocket-client sends
+        ``http://host:port`` of the address it connects to) is not a foreign page. Every
+        refusal is logged with the client's address and the reason.
+        """
+        response = self._refusal(connection, request)
+        if response is not None:
+            self.refused += 1
+            log.warning("refused a connection from %s: %s %s", _peer(connection), response.status_code,
+                        response.body.decode("utf-8", "replace").strip())
+        return response
+
+    def _refusal(self, connection, request):
         origins = request.headers.get_all("Origin")
         origin = ", ".join(origins) if origins else None
-        if origin is not None and (len(origins) > 1 or _normalise_origin(origin) not in self.origins):
-            self.refused += 1
+        if origin is not None and (
+            len(origins) > 1
+            or (_normalise_origin(origin) not in self.origins and _normalise_origin(origin) not in own_origins(connection))
+        ):
             return connection.respond(
                 403,
                 "compas_cloud refuses connections from the web page at {0}: browser origins are refused "
@@ -117,7 +135,6 @@ class AccessPolicy:
             return None
         presented = self._presented_token(request)
         if presented is None:
-            self.refused += 1
             return connection.respond(
                 401,
                 "compas_cloud needs a token: send the handshake header 'Authorization: Bearer <token>', "
@@ -126,7 +143,6 @@ class AccessPolicy:
                 ),
             )
         if not hmac.compare_digest(presented.encode("utf-8"), self.token.encode("utf-8")):
-            self.refused += 1
             return connection.respond(401, "compas_cloud refused the token: it is not this server's token\n")
         return None
 
@@ -260,6 +276,32 @@ class AccessPolicy:
         if self.deny:
             lines.append("functions denied: modules " + ", ".join(self.deny))
         return lines
+
+
+def own_origins(connection):
+    """Return the origins of the address ``connection`` reached the server at (``http://127.0.0.1:9009``).
+
+    Only a page the server itself serves can have such an origin. On a loopback
+    address the loopback names (``localhost``, ``127.0.0.1``, ``[::1]``) count too.
+    """
+    transport = getattr(connection, "transport", None)
+    try:
+        sockname = transport.get_extra_info("sockname")
+        host, port = sockname[0], int(sockname[1])
+    except Exception:  # not a socket (a test double) or already closed
+        return set()
+    scheme = "https" if transport.get_extra_info("sslcontext") is not None else "http"
+    hosts = {host}
+    if address.is_loopback(host):
+        hosts.update(("localhost", "127.0.0.1", "::1"))
+    return set(
+        "{0}://{1}:{2}".format(scheme, "[{0}]".format(name) if ":" in name else name, port).lower() for name in hosts
+    )
+
+
+def _peer(connection):
+    peer = getattr(connection, "remote_address", None)
+    return "{0}:{1}".format(peer[0], peer[1]) if peer else "?"
 
 
 def _within(module_name, prefixes):
