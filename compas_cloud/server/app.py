@@ -370,6 +370,7 @@ class Server:
         """Serve until :meth:`request_stop` is called (by a client, a signal or auto-stop)."""
         config = self.config
         self._stop = asyncio.Event()
+        self._stop_now = asyncio.Event()
         memory.limit_arenas()  # before the worker threads exist: they share two arenas (see memory.py)
         self._executor = concurrent.futures.ThreadPoolExecutor(config.workers, thread_name_prefix="compas_cloud-worker")
         self._protocol = concurrent.futures.ThreadPoolExecutor(
@@ -450,8 +451,7 @@ class Server:
             await asyncio.wait(sends, timeout=2.0)
         running = [task for session in self.sessions for task in session.tasks]
         if running:
-            log.info("waiting up to %g s for %d running calls", self.config.shutdown_grace, len(running))
-            await asyncio.wait(running, timeout=self.config.shutdown_grace)
+            await self._grace(running)
         # The grace period is over: calls still running are abandoned (their callbacks stop waiting,
         # report() raises), and nothing the server awaits may hold the exit up any longer.
         for session in list(self.sessions):
@@ -469,6 +469,41 @@ class Server:
         self._protocol.shutdown(wait=False, cancel_futures=True)
         self._say("compas_cloud server stopped")
 
+    def _describe_running(self, running):
+        calls = sum(len(session.running_calls) for session in self.sessions)
+        others = len(running) - calls
+        text = "{0} call{1} still running".format(calls, "" if calls == 1 else "s")
+        if others > 0:
+            text += " (and {0} other request{1})".format(others, "" if others == 1 else "s")
+        return text
+
+    async def _grace(self, running):
+        """Wait up to the grace period for ``running`` requests, or until a second Ctrl-C (or SIGTERM)."""
+        grace = self.config.shutdown_grace
+        self._say("stopping: {0}; waiting up to {1:g} s for them to finish (Ctrl-C again to stop now)".format(
+            self._describe_running(running), grace))
+        finished = asyncio.ensure_future(asyncio.wait(running))
+        interrupted = asyncio.ensure_future(self._stop_now.wait())
+        try:
+            await asyncio.wait([finished, interrupted], timeout=grace, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            finished.cancel()  # cancels the waiting, not the requests
+            interrupted.cancel()
+        left = [task for task in running if not task.done()]
+        if left and self._stop_now.is_set():
+            self._say("stopping now: {0} abandoned".format(self._describe_running(left).replace(" still running", "")))
+        elif left:
+            self._say("the grace period ({0:g} s) is over: {1} abandoned".format(
+                grace, self._describe_running(left).replace(" still running", "")))
+
+    def _signalled(self, name):
+        """SIGINT (Ctrl-C) or SIGTERM: the first stops gracefully, a second one while stopping stops now."""
+        if not self.stopping:
+            self.request_stop("received " + name)
+        elif not self._stop_now.is_set():
+            log.info("received %s again: stopping now", name)
+            self._stop_now.set()
+
     def _install_signal_handlers(self):
         loop = asyncio.get_running_loop()
         for name in ("SIGINT", "SIGTERM"):
@@ -476,7 +511,7 @@ class Server:
             if signum is None:
                 continue
             try:
-                loop.add_signal_handler(signum, self.request_stop, "received " + name)
+                loop.add_signal_handler(signum, self._signalled, name)
             except (NotImplementedError, RuntimeError):  # Windows: KeyboardInterrupt ends asyncio.run
                 pass
 

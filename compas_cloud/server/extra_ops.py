@@ -120,6 +120,11 @@ async def _unshare(session, fields, decoded):
     return True
 
 
+async def _load(session, fields, decoded):
+    server = session.server
+    return {"running_calls": server._running, "connections": len(server.sessions), "stopping": server.stopping}
+
+
 async def _clear_result_cache(session, fields, decoded):
     cache = session.server.result_cache
     return cache.clear() if cache is not None else 0
@@ -133,4 +138,5 @@ HANDLERS = {
     "shared": _shared,
     "unshare": _unshare,
     "clear_result_cache": _clear_result_cache,
+    "load": _load,
 }

@@ -21,6 +21,9 @@ from compas_cloud.server import risky
 
 log = logging.getLogger("compas_cloud.server")
 
+#: Refused origins (and refused tokens) are logged once each, up to this many, so a page that retries cannot flood the log.
+_LOGGED_REFUSALS = 20
+
 
 class StartRefused(Exception):
     """The server's settings are unsafe or inconsistent; the message says what to change."""
@@ -102,30 +105,25 @@ class AccessPolicy:
         self.allow = tuple(allow)
         self.deny = tuple(deny)
         self.refused = 0
+        self._logged = set()
 
     # -- the handshake ------------------------------------------------------------
 
     def process_request(self, connection, request):
-        """``process_request`` hook of ``websockets.serve``: refuse a handshake with 403 or 401.
-
-        A handshake whose ``Origin`` is the server's own address (websocket-client sends
-        ``http://host:port`` of the address it connects to) is not a foreign page. Every
-        refusal is logged with the client's address and the reason.
-        """
-        response = self._refusal(connection, request)
-        if response is not None:
-            self.refused += 1
-            log.warning("refused a connection from %s: %s %s", _peer(connection), response.status_code,
-                        response.body.decode("utf-8", "replace").strip())
-        return response
-
-    def _refusal(self, connection, request):
+        """``process_request`` hook of ``websockets.serve``: refuse a handshake with 403 or 401."""
         origins = request.headers.get_all("Origin")
         origin = ", ".join(origins) if origins else None
+        # The server's own address (websocket-client sends http://host:port of where it connects) is no foreign page.
+        own = own_origins(connection) if origin is not None else ()
         if origin is not None and (
-            len(origins) > 1
-            or (_normalise_origin(origin) not in self.origins and _normalise_origin(origin) not in own_origins(connection))
+            len(origins) > 1 or (_normalise_origin(origin) not in self.origins and _normalise_origin(origin) not in own)
         ):
+            self.refused += 1
+            self._log_once(
+                ("origin", origin),
+                "refused a connection from the web page at {0}: browser origins are refused unless the server is "
+                "started with --allow-origin {0}".format(origin[:200]),
+            )
             return connection.respond(
                 403,
                 "compas_cloud refuses connections from the web page at {0}: browser origins are refused "
@@ -135,6 +133,9 @@ class AccessPolicy:
             return None
         presented = self._presented_token(request)
         if presented is None:
+            self.refused += 1
+            self._log_once("no token", "refused a client that sent no token (this server requires one): give the "
+                                       "client the server's token (Proxy(token=...) or COMPAS_CLOUD_TOKEN)")
             return connection.respond(
                 401,
                 "compas_cloud needs a token: send the handshake header 'Authorization: Bearer <token>', "
@@ -143,8 +144,16 @@ class AccessPolicy:
                 ),
             )
         if not hmac.compare_digest(presented.encode("utf-8"), self.token.encode("utf-8")):
+            self.refused += 1
+            self._log_once("wrong token", "refused a client whose token is not this server's token: give the client "
+                                          "the token this server was started with")
             return connection.respond(401, "compas_cloud refused the token: it is not this server's token\n")
         return None
+
+    def _log_once(self, key, text):
+        if key not in self._logged and len(self._logged) < _LOGGED_REFUSALS:
+            self._logged.add(key)
+            log.warning("%s", text)
 
     @staticmethod
     def _presented_token(request):
@@ -288,7 +297,7 @@ def own_origins(connection):
     try:
         sockname = transport.get_extra_info("sockname")
         host, port = sockname[0], int(sockname[1])
-    except Exception:  # not a socket (a test double) or already closed
+    except Exception:  # not a socket, or already closed
         return set()
     scheme = "https" if transport.get_extra_info("sslcontext") is not None else "http"
     hosts = {host}
@@ -297,11 +306,6 @@ def own_origins(connection):
     return set(
         "{0}://{1}:{2}".format(scheme, "[{0}]".format(name) if ":" in name else name, port).lower() for name in hosts
     )
-
-
-def _peer(connection):
-    peer = getattr(connection, "remote_address", None)
-    return "{0}:{1}".format(peer[0], peer[1]) if peer else "?"
 
 
 def _within(module_name, prefixes):

@@ -40,9 +40,9 @@ def test_foreign_origins_are_refused_and_logged(origin):
             websocket.create_connection(process.url, timeout=30, origin=origin.format(port=process.port))
         assert info.value.status_code == 403
         deadline = time.time() + 10
-        while "refused a connection from 127.0.0.1" not in process.read_log() and time.time() < deadline:
+        while "refused a connection from the web page" not in process.read_log() and time.time() < deadline:
             time.sleep(0.1)
-        assert "refused a connection from 127.0.0.1" in process.read_log()
+        assert "refused a connection from the web page" in process.read_log()
 
 
 def test_a_wrong_token_and_a_refused_call_are_logged(monkeypatch):
@@ -61,7 +61,7 @@ def test_a_wrong_token_and_a_refused_call_are_logged(monkeypatch):
             if "not this server's token" in log and "os.getcwd" in log:
                 break
             time.sleep(0.1)
-        assert "refused a connection from" in log and "not this server's token" in log
+        assert "not this server's token" in log
         assert "refused a request of" in log and "os.getcwd" in log
 
 
