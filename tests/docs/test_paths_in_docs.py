@@ -78,3 +78,19 @@ def test_the_pages_name_only_modules_and_objects_that_exist():
                 wrong.append("%s: %s" % (page, match.group(1)))
     assert checked > 30
     assert not wrong, "pages naming what compas_cloud does not have:\n" + "\n".join(sorted(set(wrong)))
+
+
+def test_the_proxy_methods_the_pages_name_exist():
+    from compas_cloud import Proxy
+
+    wrong = set()
+    checked = 0
+    for page in pages():
+        with io.open(os.path.join(ROOT, page), encoding="utf-8") as handle:
+            text = handle.read()
+        for name in re.findall(r"\bproxy\.([a-z_]+)\b(?!\.md)", text):
+            checked += 1
+            if not hasattr(Proxy, name):
+                wrong.add("%s: proxy.%s" % (page, name))
+    assert checked > 30
+    assert not wrong, "pages naming Proxy methods it does not have:\n" + "\n".join(sorted(wrong))
