@@ -1,0 +1,46 @@
+"""Every file or folder of the repository a page names is there.
+
+Code moves (compas_cloud/server/ was split into modules while these docs were written): a page that
+points a reader at ``compas_cloud/server/batch.py`` after it became ``compas_cloud/server/batch/`` sends
+them nowhere. Paths of what a build makes (the wheel's ``compas_cloud/data/``, the built user objects)
+and paths with placeholders are not in a checkout, so they are left out.
+"""
+import io
+import os
+import re
+
+from helpers import ROOT
+
+PATH = re.compile(r"(?<![\w/\\.~$%-])((?:compas_cloud|tests|tools|examples|bench|ghpython|rhino_plugin|docs)/[\w./-]*\w/?)")
+#: Made by a build, not in a checkout.
+BUILT = ("compas_cloud/data", "ghpython/ghuser")
+
+
+def pages():
+    found = ["README.rst", "CONTRIBUTING.md"]
+    for folder, _, names in os.walk(os.path.join(ROOT, "docs")):
+        found.extend(os.path.relpath(os.path.join(folder, name), ROOT) for name in names if name.endswith(".md"))
+    return sorted(found)
+
+
+def named_paths(text):
+    for match in PATH.finditer(text):
+        path = match.group(1).rstrip("./")
+        following = text[match.end():match.end() + 1]
+        if following in ("<", "*", "{") or path.startswith(BUILT):
+            continue  # a placeholder or a pattern, or something a build makes
+        yield path
+
+
+def test_the_pages_name_only_paths_that_exist():
+    missing = []
+    checked = 0
+    for page in pages():
+        with io.open(os.path.join(ROOT, page), encoding="utf-8") as handle:
+            text = handle.read()
+        for path in named_paths(text):
+            checked += 1
+            if not os.path.exists(os.path.join(ROOT, path)):
+                missing.append("%s: %s" % (page, path))
+    assert checked > 50
+    assert not missing, "pages naming paths that are not in the repository:\n" + "\n".join(missing)
