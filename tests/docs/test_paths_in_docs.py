@@ -1,10 +1,11 @@
-"""Every file or folder of the repository a page names is there.
+"""Every file or folder of the repository, and every ``compas_cloud.*`` name, a page names is there.
 
 Code moves (compas_cloud/server/ was split into modules while these docs were written): a page that
 points a reader at ``compas_cloud/server/batch.py`` after it became ``compas_cloud/server/batch/`` sends
 them nowhere. Paths of what a build makes (the wheel's ``compas_cloud/data/``, the built user objects)
 and paths with placeholders are not in a checkout, so they are left out.
 """
+import importlib
 import io
 import os
 import re
@@ -12,6 +13,7 @@ import re
 from helpers import ROOT
 
 PATH = re.compile(r"(?<![\w/\\.~$%-])((?:compas_cloud|tests|tools|examples|bench|ghpython|rhino_plugin|docs)/[\w./-]*\w/?)")
+DOTTED = re.compile(r"(?<![\w/.])(compas_cloud(?:\.\w+)+)")
 #: Made by a build, not in a checkout.
 BUILT = ("compas_cloud/data", "ghpython/ghuser")
 
@@ -44,3 +46,51 @@ def test_the_pages_name_only_paths_that_exist():
                 missing.append("%s: %s" % (page, path))
     assert checked > 50
     assert not missing, "pages naming paths that are not in the repository:\n" + "\n".join(missing)
+
+
+def resolves(name):
+    """True if ``name`` is a module of compas_cloud, or an attribute reached from one."""
+    parts = name.split(".")
+    for count in range(len(parts), 0, -1):
+        try:
+            found = importlib.import_module(".".join(parts[:count]))
+        except ImportError:
+            continue
+        for attribute in parts[count:]:
+            if not hasattr(found, attribute):
+                return False
+            found = getattr(found, attribute)
+        return True
+    return False
+
+
+def test_the_pages_name_only_modules_and_objects_that_exist():
+    wrong = []
+    checked = 0
+    for page in pages():
+        with io.open(os.path.join(ROOT, page), encoding="utf-8") as handle:
+            text = handle.read()
+        for match in DOTTED.finditer(text):
+            if text[match.end():match.end() + 2] in ('.<', '."'):
+                continue  # a text built from the name (the token subprotocol "compas_cloud.token.<token>")
+            checked += 1
+            if not resolves(match.group(1)):
+                wrong.append("%s: %s" % (page, match.group(1)))
+    assert checked > 30
+    assert not wrong, "pages naming what compas_cloud does not have:\n" + "\n".join(sorted(set(wrong)))
+
+
+def test_the_proxy_methods_the_pages_name_exist():
+    from compas_cloud import Proxy
+
+    wrong = set()
+    checked = 0
+    for page in pages():
+        with io.open(os.path.join(ROOT, page), encoding="utf-8") as handle:
+            text = handle.read()
+        for name in re.findall(r"\bproxy\.(?!md\b)([a-z_]+)\b", text):
+            checked += 1
+            if not hasattr(Proxy, name):
+                wrong.add("%s: proxy.%s" % (page, name))
+    assert checked > 30
+    assert not wrong, "pages naming Proxy methods it does not have:\n" + "\n".join(sorted(wrong))
