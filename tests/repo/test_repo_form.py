@@ -108,6 +108,7 @@ def test_release_builds_wheel_and_rhino_package_and_publishes_with_trusted_publi
     build = run_lines(jobs["build"])
     assert any(line.startswith("python -m build") and "--wheel" in line for line in build)
     assert "python tools/build_yak.py --dist dist" in build
+    assert any(line.startswith("python -m twine check --strict") for line in build)
     publish = jobs["publish"]
     assert publish["needs"] == "build"
     assert publish["permissions"] == {"id-token": "write"}
