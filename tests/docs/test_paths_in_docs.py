@@ -94,3 +94,28 @@ def test_the_proxy_methods_the_pages_name_exist():
                 wrong.add("%s: proxy.%s" % (page, name))
     assert checked > 30
     assert not wrong, "pages naming Proxy methods it does not have:\n" + "\n".join(sorted(wrong))
+
+
+def test_the_command_line_options_the_pages_give_exist():
+    """``python -m compas_cloud.server --x`` and ``python -m compas_cloud.install --x`` on a page: --x exists."""
+    import subprocess
+    import sys
+
+    from compas_cloud.server.cli import build_parser
+
+    known = {"server": set(build_parser()._option_string_actions)}
+    installer = subprocess.run([sys.executable, "-m", "compas_cloud.install", "--help"], stdout=subprocess.PIPE,
+                               universal_newlines=True, cwd=ROOT)
+    known["install"] = set(re.findall(r"(?<![\w-])--?[a-z][\w-]*", installer.stdout))
+    wrong = set()
+    checked = 0
+    for page in pages():
+        with io.open(os.path.join(ROOT, page), encoding="utf-8") as handle:
+            text = handle.read()
+        for command, rest in re.findall(r"-m compas_cloud\.(server|install)\b([^`\n]*)", text):
+            for option in re.findall(r"(?<![\w-])(--[a-z][\w-]*)", rest.split("#")[0]):
+                checked += 1
+                if option not in known[command]:
+                    wrong.add("%s: python -m compas_cloud.%s %s" % (page, command, option))
+    assert checked > 15
+    assert not wrong, "pages giving options the commands do not have:\n" + "\n".join(sorted(wrong))
