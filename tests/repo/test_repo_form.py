@@ -215,3 +215,13 @@ def test_the_docs_name_the_version_of_the_package():
             if found != short:
                 wrong.append("%s: %s" % (page, found))
     assert not wrong, "pages naming another version than %s: %s" % (version, wrong)
+
+
+def test_the_docs_workflow_builds_the_site_strictly_and_publishes_it():
+    jobs = workflow("docs.yml")["jobs"]
+    build = run_lines(jobs["build"])
+    assert 'python -m pip install -e ".[docs]"' in build
+    assert any("mkdocs build --strict" in line for line in build)
+    assert "actions/upload-pages-artifact" in uses(jobs["build"])
+    assert jobs["deploy"]["needs"] == "build"
+    assert "actions/deploy-pages" in uses(jobs["deploy"])
