@@ -140,7 +140,9 @@ def windows_install_candidates(environ=None):
 
 
 def _python_in(directory):
-    for relative in ("python.exe", os.path.join("bin", "python3"), os.path.join("bin", "python"), "python3", "python"):
+    # A conda environment or an install folder (python.exe), a venv on Windows (Scripts), elsewhere (bin).
+    for relative in ("python.exe", os.path.join("Scripts", "python.exe"), os.path.join("bin", "python3"),
+                     os.path.join("bin", "python"), "python3", "python"):
         candidate = os.path.join(directory, relative)
         if os.path.isfile(candidate):
             return candidate

@@ -39,6 +39,11 @@ _CLOSE_WAIT = 5.0
 _FIRST_CLIENT_WAIT = 30.0
 
 
+def _peer(connection):
+    address = getattr(connection, "remote_address", None)
+    return "{0}:{1}".format(address[0], address[1]) if address else "?"
+
+
 def format_address(host, port):
     """Return ``host:port``, with IPv6 hosts in brackets."""
     return address.format_hostport(host, port)
@@ -305,6 +310,21 @@ class Server:
 
     # -- connections ----------------------------------------------------------------
 
+    def _process_request(self, connection, request):
+        """Refuse a websocket handshake past ``--max-connections`` (503); else the HTTP routes and the policy."""
+        limit = self.config.connection_limit()
+        upgrade = ",".join(request.headers.get_all("Upgrade")).lower()
+        if limit is not None and "websocket" in upgrade and len(self.sessions) >= limit:
+            self.policy.refused += 1
+            log.warning("refused a connection from %s: %d clients connected, the limit of --max-connections",
+                        _peer(connection), len(self.sessions))
+            return connection.respond(
+                503,
+                "compas_cloud already serves {0} connections, the limit set by --max-connections: close some "
+                "or restart the server with a larger --max-connections\n".format(len(self.sessions)),
+            )
+        return self.http.process_request(connection, request)
+
     async def _handler(self, websocket):
         session = Session(self, websocket)
         session.dashboard_id = next(self._session_ids)
@@ -367,7 +387,7 @@ class Server:
             compression=None,
             max_queue=64,
             close_timeout=3,
-            process_request=self.http.process_request,
+            process_request=self._process_request,
             select_subprotocol=self.policy.select_subprotocol,
             ssl=self._ssl_context(),
         )

@@ -67,6 +67,9 @@ def build_parser():
     security.add_argument("--max-workers-per-connection", type=int, default=0, metavar="N",
                           help="most worker threads the calls of one connection may hold at once, so that one "
                                "connection cannot take them all (default: --workers minus one, at least one)")
+    security.add_argument("--max-connections", type=int, default=0, metavar="N",
+                          help="most clients connected at once; more are refused with 503 (default: three quarters "
+                               "of the process's open-file limit)")
     security.add_argument("--callback-timeout", type=float, default=defaults.callback_timeout, metavar="SECONDS",
                           help="how long a function waits for the client's answer to a callback (default: %(default)g)")
     batches = parser.add_argument_group("batches and offloaded calls")
@@ -136,6 +139,7 @@ def config_from_args(args):
         max_total_memory=_bytes_or_none(args.max_total_memory),
         max_calls_per_connection=args.max_calls_per_connection or None,
         max_workers_per_connection=args.max_workers_per_connection or None,
+        max_connections=args.max_connections or None,
         callback_timeout=args.callback_timeout if args.callback_timeout > 0 else ServerConfig().callback_timeout,
         host=args.host,
         port=args.port,

@@ -113,7 +113,11 @@ class AccessPolicy:
         """``process_request`` hook of ``websockets.serve``: refuse a handshake with 403 or 401."""
         origins = request.headers.get_all("Origin")
         origin = ", ".join(origins) if origins else None
-        if origin is not None and (len(origins) > 1 or _normalise_origin(origin) not in self.origins):
+        # The server's own address (websocket-client sends http://host:port of where it connects) is no foreign page.
+        own = own_origins(connection) if origin is not None else ()
+        if origin is not None and (
+            len(origins) > 1 or (_normalise_origin(origin) not in self.origins and _normalise_origin(origin) not in own)
+        ):
             self.refused += 1
             self._log_once(
                 ("origin", origin),
@@ -281,6 +285,27 @@ class AccessPolicy:
         if self.deny:
             lines.append("functions denied: modules " + ", ".join(self.deny))
         return lines
+
+
+def own_origins(connection):
+    """Return the origins of the address ``connection`` reached the server at (``http://127.0.0.1:9009``).
+
+    Only a page the server itself serves can have such an origin. On a loopback
+    address the loopback names (``localhost``, ``127.0.0.1``, ``[::1]``) count too.
+    """
+    transport = getattr(connection, "transport", None)
+    try:
+        sockname = transport.get_extra_info("sockname")
+        host, port = sockname[0], int(sockname[1])
+    except Exception:  # not a socket, or already closed
+        return set()
+    scheme = "https" if transport.get_extra_info("sslcontext") is not None else "http"
+    hosts = {host}
+    if address.is_loopback(host):
+        hosts.update(("localhost", "127.0.0.1", "::1"))
+    return set(
+        "{0}://{1}:{2}".format(scheme, "[{0}]".format(name) if ":" in name else name, port).lower() for name in hosts
+    )
 
 
 def _within(module_name, prefixes):

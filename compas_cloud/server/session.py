@@ -11,6 +11,7 @@ from compas_cloud.errors import (
     CallCancelled,
     CallbackError,
     EncodingError,
+    FunctionNotAllowed,
     LimitExceeded,
     MalformedMessage,
     ServerShuttingDown,
@@ -28,6 +29,15 @@ from compas_cloud.server.ops import OPS
 from compas_cloud.server.store import ReferenceStore, sizeof
 
 log = logging.getLogger("compas_cloud.server")
+
+#: Bytes of replies a connection may have waiting to be sent before its next request is read.
+MAX_UNSENT = 32 * 1024 * 1024
+
+#: Requests other than calls (bounded by --max-calls-per-connection) and those that wait on something
+#: else (callback replies, cancels, batch waits) a connection may have in flight before its next
+#: request is read: their replies are built at once, so a client that does not read cannot pile them up.
+MAX_OTHER_REQUESTS = 8
+_UNBOUNDED_OPS = frozenset(["call", "callback_reply", "cancel", "batch_wait", "batch_cancel", "ping"])
 
 #: Messages larger than this are decoded in a worker thread, off the event loop.
 _OFFLOAD_DECODE = 256 * 1024
@@ -70,6 +80,10 @@ class Session:
         self.client = {}
         self.arrays = False  # send binary arrays1 messages (the client listed "arrays1" in hello)
         self.worker_slots = asyncio.Semaphore(server.config.workers_per_connection())
+        self.unsent = 0  # bytes of replies and events being sent (handed over, not yet drained)
+        self._writable = asyncio.Event()
+        self._request_slots = asyncio.Semaphore(MAX_OTHER_REQUESTS)
+        self._writable.set()
         self.inline_request = None  # the call being served on the event loop (compas_cloud.server.inline)
 
     @property
@@ -81,12 +95,19 @@ class Session:
         return self._peer or "?"
 
     async def run(self):
-        """Serve the connection until it closes."""
+        """Serve the connection until it closes.
+
+        Back-pressure: while the replies and events not yet handed to the network exceed
+        :data:`MAX_UNSENT` bytes (a client that sends requests and does not read), the next
+        request is not read.
+        """
         async for message in self.websocket:
             self.messages += 1
             self.server.messages += 1
             self.server.monitor.received(message)
             await self._receive(message)
+            if self.unsent > MAX_UNSENT:
+                await self._writable.wait()
 
     def abandon(self):
         """Give up the connection's calls in flight: their callbacks stop waiting, report() stops them."""
@@ -103,6 +124,7 @@ class Session:
         self.abandon()
         if self.tasks:
             await asyncio.gather(*self.tasks, return_exceptions=True)
+        self.server.batches.forget(self)
         freed_bytes = self.store.stored_bytes
         self.server.stored_bytes -= freed_bytes
         freed = self.store.clear()
@@ -165,9 +187,14 @@ class Session:
             finally:
                 self.conversation.ended(request.id)
             return
+        bounded = request.op not in _UNBOUNDED_OPS
+        if bounded:  # its reply is built at once (a stored value, a status): a few in flight at a time
+            await self._request_slots.acquire()
         task = asyncio.ensure_future(self._serve(request, decoded))
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
+        if bounded:
+            task.add_done_callback(lambda done: self._request_slots.release())
         if what.tracked:
             rid = request.id
             self.running_calls[rid] = task
@@ -201,6 +228,8 @@ class Session:
         except Exception as error:
             if not isinstance(error, ServerSideError):
                 log.exception("internal error while handling %r", request)
+            elif isinstance(error, (FunctionNotAllowed, LimitExceeded)):
+                log.warning("refused a request of %s: %s", self.peer, error)
             if watched is not None:
                 watched.outcome = "cancelled" if isinstance(error, CallCancelled) else "error"
                 watched.error = describe_error(error)
@@ -274,12 +303,20 @@ class Session:
                 # Lone surrogates (from "\\udXXX" escapes a client sent, quoted back in a message or a result)
                 # cannot be sent as UTF-8: write them as the JSON escapes they came in as.
                 text = text.encode("utf-8", "backslashreplace").decode("utf-8")
+        size = len(text)
+        self.unsent += size
+        if self.unsent > MAX_UNSENT:
+            self._writable.clear()
         try:
             await self.websocket.send(text)
         except websockets.ConnectionClosed:
             pass  # the client left; nothing to tell it
         else:
             self.server.monitor.sent(text)
+        finally:
+            self.unsent -= size
+            if self.unsent <= MAX_UNSENT:
+                self._writable.set()
 
     # -- encoding ---------------------------------------------------------------
 

@@ -16,7 +16,7 @@ import pytest
 from cdp import CHROMIUM, Browser
 from compas_cloud import Proxy
 from compas_cloud.errors import CallCancelled
-from helpers import ROOT, ServerProcess, free_port, make_certificates
+from helpers import ROOT, ServerProcess, free_port, make_certificates, server_python
 
 if CHROMIUM is None and os.environ.get("COMPAS_CLOUD_REQUIRE_BROWSER"):
     raise RuntimeError("chromium is required (tools/runtimes/browser.sh installs it) but is not installed")
@@ -169,6 +169,35 @@ def test_over_tls_the_page_works_same_origin_and_another_page_cannot_read_it(tmp
                     assert fetched == "blocked"
             finally:
                 assert held.release() == [3]
+
+
+def test_a_designer_finds_the_token_of_the_server_a_script_launched(tmp_path, monkeypatch):
+    """The designer's case: a Proxy launched the server (with a token of its own); the login tells where it is."""
+    monkeypatch.setenv("COMPAS_CLOUD_CONFIG_DIR", str(tmp_path))
+    monkeypatch.setenv("PYTHONPATH", ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))  # tests.dashboard_tasks
+    port = free_port()
+    proxy = Proxy(port=port, python=server_python(), verbose=False, progress=False)
+    try:
+        assert proxy.launched is not None
+        held = HeldCall(proxy)
+        try:
+            with Browser(proxy.dashboard_url) as browser:
+                assert browser.wait_for("!document.getElementById('login').hidden")
+                name = "launched-{0}.token".format(port)
+                assert name in browser.evaluate("document.getElementById('token-help').textContent")
+                with open(str(tmp_path / name)) as handle:
+                    token = handle.read().strip()
+                browser.evaluate("document.getElementById('token').value = {0!r}; "
+                                 "document.getElementById('login-form').requestSubmit(); true".format(token))
+                shown = browser.wait_for("document.querySelector('#running .bar') && " + _text("#running"))
+                assert shown and HELD in shown and "3 / 10" in shown
+        finally:
+            assert held.release() == [3]
+    finally:
+        proxy.close()
+        if proxy.launched.running():
+            proxy.launched.process.kill()
+            proxy.launched.process.wait()
 
 
 def _strip_port(text):

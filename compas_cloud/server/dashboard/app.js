@@ -180,6 +180,9 @@ async function poll() {
   document.body.dataset.loaded = "yes";
 }
 
+document.querySelectorAll("#token-help .port").forEach((node) => {
+  node.textContent = location.port || (location.protocol === "https:" ? "443" : "80");
+});
 $("login-form").addEventListener("submit", (event) => {
   event.preventDefault();
   token = $("token").value.trim();
