@@ -563,3 +563,16 @@ def launch(host, port, python=None, auto_stop=10.0, timeout=60.0, log_path=None,
             raise server.failure("it exited with code {0}".format(code))
         time.sleep(0.05)
     raise server.failure("it did not listen at {0}:{1} within {2:g} s".format(host, port, timeout))
+
+
+def local_server(host, port, **options):
+    """Return the :class:`~compas_cloud.client.local_server.LocalServer` for ``host:port`` (nothing is started yet).
+
+    ``options`` are those of :class:`~compas_cloud.client.local_server.LocalServer`
+    (``python``, ``autolaunch``, ``auto_stop``, ``launch_timeout``, ``token``,
+    ``server_options``, ``scheme``); its ``connect_or_launch`` launches a server
+    with :func:`launch` when none answers.
+    """
+    from compas_cloud.client.local_server import LocalServer
+
+    return LocalServer(host, port, **options)

@@ -12,7 +12,7 @@ from compas_cloud.client.connection import Connection
 from compas_cloud.client.future import CallFuture
 from compas_cloud.client.servers import ServerPool, servers_from_env
 from compas_cloud.client.transports import select_transport
-from compas_cloud.errors import AccessDenied, CloudError, CloudTimeout, ConnectionFailed, ProtocolMismatch
+from compas_cloud.errors import CloudError, CloudTimeout, ConnectionFailed, ProtocolMismatch
 from compas_cloud.protocol.arrays import ENCODING as ARRAYS_ENCODING
 from compas_cloud.protocol import PROTOCOL_VERSION, Reference, address, reference_id
 
@@ -206,28 +206,36 @@ class Proxy(object):
         self.port = int(port)
         self.cafile = cafile
         self.verify = verify
-        self.python = python
-        self.autolaunch = autolaunch
         self.timeout = timeout
         self.connect_timeout = connect_timeout
-        self.launch_timeout = launch_timeout
-        self.auto_stop = auto_stop
         self.verbose = verbose
-        self.token = token
         self.progress = progress
         self.output = output
         self.transport_class = select_transport(transport)
         if arrays not in _ARRAY_MODES:
             raise ValueError("arrays must be one of {0}, not {1!r}".format(", ".join(_ARRAY_MODES), arrays))
         self.arrays = arrays
-        self.server_options = list(server_options or [])
-        self.launched = None
+        #: Where the server is, connect-or-launch, the token, the launched server's lifecycle.
+        self.server = launcher.local_server(
+            host, port, scheme=self.scheme, python=python, autolaunch=autolaunch, auto_stop=auto_stop,
+            launch_timeout=launch_timeout, token=token, server_options=server_options,
+        )
         self.server_info = None
         self._connection = None
         self._lock = threading.RLock()
-        self._connect_or_launch()
+        self._say(self.server.connect_or_launch(self._connect))
 
     # -- connecting -----------------------------------------------------------------
+
+    @property
+    def launched(self):
+        """The :class:`~compas_cloud.client.launcher.LaunchedServer` this proxy started, or None."""
+        return self.server.launched
+
+    @property
+    def token(self):
+        """str or None: The token given to the proxy (see :meth:`LocalServer.client_token` for the one presented)."""
+        return self.server.token
 
     @property
     def url(self):
@@ -251,7 +259,7 @@ class Proxy(object):
     def _connect(self):
         transport = self.transport_class()
         tls = {"cafile": self.cafile, "verify": self.verify} if self.scheme == "wss" else None
-        transport.connect(self.url, self.connect_timeout, headers=auth.auth_headers(self._token()), tls=tls)
+        transport.connect(self.url, self.connect_timeout, headers=auth.auth_headers(self.server.client_token()), tls=tls)
         connection = Connection(transport)
         client = {"name": "compas_cloud", "version": __version__, "python": describe_runtime(), "transport": transport.name}
         if self.arrays != "json":
@@ -280,37 +288,13 @@ class Proxy(object):
         self._connection = connection
         self._say("connected to cloud using {0}!".format(transport.label))
 
-    def _token(self):
-        if self.token:
-            return self.token
-        if self.launched is not None and getattr(self.launched, "token", None):
-            return self.launched.token
-        return auth.find_client_token(self.port if launcher.is_local(self.host) else None)
-
-    def _connect_or_launch(self):
-        try:
-            self._connect()
-        except AccessDenied:
-            raise  # a server is there and refused us (token, origin): launching another cannot help
-        except ConnectionFailed:
-            if not (self.autolaunch and self.scheme == "ws" and launcher.is_local(self.host)):
-                raise
-            self.launched = launcher.launch(
-                self.host, self.port, python=self.python, auto_stop=self.auto_stop, timeout=self.launch_timeout,
-                token=self.token, extra_args=self.server_options,
-            )
-            self._connect()
-            self._say("Started a new server at {0} (log: {1})".format(self.address, self.launched.log_path))
-        else:
-            self._say("Reconnected to an existing server at {0}".format(self.address))
-
     def reconnect(self):
         """Connect again (launching a server if none answers); stored references of the old connection are gone."""
         with self._lock:
             if self._connection is not None:
                 self._connection.close()
                 self._connection = None
-            self._connect_or_launch()
+            self._say(self.server.connect_or_launch(self._connect))
 
     @property
     def connection(self):
@@ -687,8 +671,7 @@ class Proxy(object):
                 self._request("shutdown", self.connect_timeout)
             finally:
                 self.close()
-            if self.launched is not None:
-                self.launched.wait(30.0)
+            self.server.wait_stopped(30.0)
 
     def restart(self):
         """Stop the server this proxy launched and launch it again with the same options; every stored reference is lost.
@@ -702,27 +685,14 @@ class Proxy(object):
             The server was not launched by this proxy (it was running already,
             or it is on another machine): it is left running, untouched.
         """
-        if not launcher.is_local(self.host):
-            raise CloudError("cannot restart the server at {0}: it is not on this machine".format(self.address))
-        if self.launched is None or getattr(self.launched, "options", None) is None:
-            raise CloudError(
-                "cannot restart the server at {0}: this proxy did not launch it (it was already running when the proxy "
-                "connected), so it does not know how it was started. Restart it where it was started, or stop it "
-                "(shutdown) and connect again to launch one".format(self.address)
-            )
+        self.server.check_restartable()
         with self._lock:
-            options = self.launched.options
             if self._connection is not None:
                 try:
                     self.shutdown()
                 except CloudError:
                     pass
-            if not launcher.wait_until_closed(self.host, self.port, 30.0):
-                raise CloudError(
-                    "cannot restart the server at {0}: something still listens there 30 s after the "
-                    "shutdown request (a server this client may not stop?)".format(self.address)
-                )
-            self.launched = options.launch()
+            self.server.relaunch(30.0)
             self._connect()
             self._say("Restarted the server at {0}".format(self.address))
 
