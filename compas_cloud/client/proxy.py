@@ -10,6 +10,8 @@ from compas_cloud.client import launcher
 from compas_cloud.client.callbacks import CallEvents, encode_callbacks
 from compas_cloud.client.connection import Connection
 from compas_cloud.client.future import CallFuture
+from compas_cloud.client.remote import RemoteFunction
+from compas_cloud.client.server_requests import ServerRequests
 from compas_cloud.client.servers import ServerPool, servers_from_env
 from compas_cloud.client.transports import select_transport
 from compas_cloud.errors import CloudError, CloudTimeout, ConnectionFailed, ProtocolMismatch
@@ -21,81 +23,19 @@ from compas_cloud.protocol import PROTOCOL_VERSION, Reference, address, referenc
 _ARRAY_MODES = ("lists", "numpy", "json")
 
 
-class RemoteFunction(object):
-    """A function on the server, called like a local one.
-
-    Returned by :meth:`Proxy.function`; calling it sends the arguments,
-    runs the function on the server and returns its result (or a
-    :class:`~compas_cloud.protocol.Reference` to it when ``cache`` is True).
-    Client-side functions among the arguments become callbacks the server
-    can call while the function runs (see docs/protocol.md).
-    """
-
-    def __init__(self, proxy, name, cache=False, timeout=None, progress=None, output=None, cache_result=False):
-        self.proxy = proxy
-        self.name = name
-        self.cache = cache
-        self.cache_result = cache_result
-        self.timeout = timeout
-        self.progress = progress
-        self.output = output
-
-    def __call__(self, *args, **kwargs):
-        return self.proxy.call(
-            self.name, args, kwargs, cache=self.cache, timeout=self.timeout, progress=self.progress, output=self.output,
-            cache_result=self.cache_result,
-        )
-
-    def submit(self, *args, **kwargs):
-        """Send the call and return at once a :class:`~compas_cloud.client.future.CallFuture`.
-
-        The handle offers ``result(timeout)``, ``done()``, ``cancel()`` and
-        ``progress``; many calls may be in flight on one connection.
-
-        Parameters
-        ----------
-        *args
-            The function's positional arguments (references and callbacks included).
-        **kwargs
-            Its keyword arguments.
-
-        Returns
-        -------
-        compas_cloud.client.future.CallFuture
-        """
-        return self.proxy.submit(
-            self.name, args, kwargs, cache=self.cache, progress=self.progress, output=self.output,
-            cache_result=self.cache_result,
-        )
-
-    def __repr__(self):
-        return "<remote function {0}{1}>".format(self.name, " (cached)" if self.cache else "")
-
-
 def parse_url(url):
-    """Return ``(scheme, host, port)`` of ``ws://host:port`` or ``wss://host:port`` (IPv6 hosts in brackets).
+    """Return ``(scheme, host, port)`` of ``ws://host:port`` or ``wss://host:port`` (see :func:`compas_cloud.protocol.address.parse_url`).
 
     Raises
     ------
     ValueError
         Another scheme, or no host.
     """
-    scheme, sep, rest = url.partition("://")
-    scheme = scheme.lower()
-    if not sep or scheme not in ("ws", "wss"):
-        raise ValueError("the server's url must start with ws:// or wss://, not {0!r}".format(url))
-    hostport = rest.split("/", 1)[0]
-    if hostport.startswith("["):
-        host, _, port = hostport[1:].partition("]")
-        port = port[1:]
-    else:
-        host, _, port = hostport.partition(":")
-    if not host:
-        raise ValueError("no host in the server's url {0!r}".format(url))
-    return scheme, host, int(port) if port else (443 if scheme == "wss" else 80)
+    scheme, host, port, _ = address.parse_url(url)
+    return scheme, host, port
 
 
-class Proxy(object):
+class Proxy(ServerRequests):
     """A connection to a compas_cloud server, launching a local one if none answers.
 
     Parameters
@@ -541,160 +481,6 @@ class Proxy(object):
             How many values there were.
         """
         return self._request("clear", self.timeout)
-
-    # -- describing, sharing, the result cache ------------------------------------------
-
-    def describe(self, name):
-        """Return the server's description of the function ``name``.
-
-        Parameters
-        ----------
-        name : str
-            The function's dotted name.
-
-        Returns
-        -------
-        dict
-            ``name``, ``summary``, ``doc``, ``signature``, ``parameters`` (each
-            with ``name``, ``kind``, ``has_default``, ``default``, ``annotation``,
-            ``type``, ``description``) and ``returns`` (docs/protocol.md).
-
-        Raises
-        ------
-        compas_cloud.errors.FunctionNotFound, compas_cloud.errors.FunctionNotAllowed
-            As a call to ``name`` would.
-        """
-        return self._request("describe", self.timeout, function=name)
-
-    def functions(self, module):
-        """Return the names of the functions of ``module`` that this server lets clients call.
-
-        Parameters
-        ----------
-        module : str
-            A dotted module name (``"compas.geometry"``).
-
-        Returns
-        -------
-        list of str
-        """
-        return self._request("functions", self.timeout, module=module)
-
-    def share(self, ref, name):
-        """Publish the stored value behind ``ref`` under ``name`` for the other clients of this server.
-
-        Parameters
-        ----------
-        ref : Reference
-            A value this connection stored.
-        name : str
-            The name other clients ask for with :meth:`shared`.
-        """
-        return self._request("share", self.timeout, ref=reference_id(ref), name=name)
-
-    def shared(self, name):
-        """Return a reference of this connection to the value shared under ``name``.
-
-        Parameters
-        ----------
-        name : str
-            The name it was shared under (:meth:`share`).
-
-        Returns
-        -------
-        Reference
-        """
-        return self._request("shared", self.timeout, name=name)
-
-    def unshare(self, name):
-        """Remove the shared name ``name`` (references taken from it stay valid).
-
-        Parameters
-        ----------
-        name : str
-            The name it was shared under.
-        """
-        return self._request("unshare", self.timeout, name=name)
-
-    def clear_result_cache(self):
-        """Empty the server's result cache.
-
-        Returns
-        -------
-        int
-            How many results it held.
-        """
-        return self._request("clear_result_cache", self.timeout)
-
-    # -- the server ------------------------------------------------------------------------
-
-    def check(self, timeout=None):
-        """Return True if the server answers, False otherwise (never raises).
-
-        Parameters
-        ----------
-        timeout : float, optional
-            Seconds to wait for the answer (the proxy's ``connect_timeout`` by default).
-
-        Returns
-        -------
-        bool
-        """
-        try:
-            return self._request("ping", timeout or self.connect_timeout) == "pong"
-        except CloudError:
-            return False
-
-    def version(self):
-        """Return the versions of compas_cloud, the protocol, Python, compas, numpy and websockets on the server.
-
-        Returns
-        -------
-        dict
-        """
-        return self._request("version", self.connect_timeout)
-
-    def status(self):
-        """Return the server's status: address, version, clients, stored references and their memory, counters.
-
-        Returns
-        -------
-        dict
-            The fields are listed in docs/protocol.md.
-        """
-        return self._request("status", self.timeout)
-
-    def shutdown(self):
-        """Stop the server (for every client); running calls get its grace period to finish."""
-        with self._lock:
-            try:
-                self._request("shutdown", self.connect_timeout)
-            finally:
-                self.close()
-            self.server.wait_stopped(30.0)
-
-    def restart(self):
-        """Stop the server this proxy launched and launch it again with the same options; every stored reference is lost.
-
-        The new server gets the interpreter, token, auto-stop and server
-        options (allow/deny lists, workers, ...) the first one had.
-
-        Raises
-        ------
-        CloudError
-            The server was not launched by this proxy (it was running already,
-            or it is on another machine): it is left running, untouched.
-        """
-        self.server.check_restartable()
-        with self._lock:
-            if self._connection is not None:
-                try:
-                    self.shutdown()
-                except CloudError:
-                    pass
-            self.server.relaunch(30.0)
-            self._connect()
-            self._say("Restarted the server at {0}".format(self.address))
 
     def close(self):
         """Close the connection. A server this proxy launched stops once no client is left."""
