@@ -16,10 +16,10 @@ IPY = sys.platform == "cli" or platform.python_implementation() == "IronPython"
 CPYTHON = platform.python_implementation() == "CPython"
 
 if PY2:
-    text_type = unicode  # noqa: F821
+    text_type = unicode
     binary_type = str
-    string_types = (str, unicode)  # noqa: F821
-    integer_types = (int, long)  # noqa: F821
+    string_types = (str, unicode)
+    integer_types = (int, long)
 else:
     text_type = str
     binary_type = bytes

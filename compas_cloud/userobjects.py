@@ -274,25 +274,35 @@ def _major(version):
     return str(version).split(".")[0]
 
 
-def gh_io_candidates(version, environ=None, platform=None):
-    """Return where the Rhino ``version`` installation keeps ``GH_IO.dll`` on this system (paths, may not exist)."""
+def rhino_installations(version, environ=None, platform=None):
+    """Return ``[(installation folder, where its GH_IO.dll usually is)]`` for Rhino ``version`` on this system.
+
+    Windows: ``%ProgramFiles%\\Rhino 7`` (``Plug-ins\\Grasshopper\\GH_IO.dll``); macOS: ``/Applications/Rhino 7.app``
+    and ``~/Applications/Rhino 7.app`` (inside ``GrasshopperPlugin.rhp``). None of them need exist.
+    """
     environ = os.environ if environ is None else environ
     platform = platform or sys.platform
     major = _major(version)
-    candidates = []
+    found = []
     if platform.startswith("win"):
         for variable in ("ProgramW6432", "ProgramFiles"):
             root = environ.get(variable)
             if root:
-                path = os.path.join(root, "Rhino " + major, "Plug-ins", "Grasshopper", GH_IO_NAME)
-                if path not in candidates:
-                    candidates.append(path)
+                folder = os.path.join(root, "Rhino " + major)
+                entry = (folder, os.path.join(folder, "Plug-ins", "Grasshopper", GH_IO_NAME))
+                if entry not in found:
+                    found.append(entry)
     elif platform == "darwin":
         for applications in ("/Applications", os.path.join(os.path.expanduser("~"), "Applications")):
-            candidates.append(os.path.join(applications, "Rhino {0}.app".format(major), "Contents", "Frameworks",
-                                           "RhCore.framework", "Versions", "A", "Resources", "ManagedPlugIns",
-                                           "GrasshopperPlugin.rhp", GH_IO_NAME))
-    return candidates
+            folder = os.path.join(applications, "Rhino {0}.app".format(major))
+            found.append((folder, os.path.join(folder, "Contents", "Frameworks", "RhCore.framework", "Versions", "A",
+                                               "Resources", "ManagedPlugIns", "GrasshopperPlugin.rhp", GH_IO_NAME)))
+    return found
+
+
+def gh_io_candidates(version, environ=None, platform=None):
+    """Return where the Rhino ``version`` installation keeps ``GH_IO.dll`` on this system (paths, may not exist)."""
+    return [path for _, path in rhino_installations(version, environ, platform)]
 
 
 def _search(folder):
@@ -330,10 +340,16 @@ def find_gh_io(version, gh_io=None, environ=None, platform=None):
                 return found
         raise UserObjectBuildError("no {0} at {1}: give the file itself or the Rhino installation holding it".format(
             GH_IO_NAME, given))
-    candidates = gh_io_candidates(version, environ, platform)
+    installations = rhino_installations(version, environ, platform)
+    candidates = [path for _, path in installations]
     for path in candidates:
         if os.path.isfile(path):
             return path
+    for folder, _ in installations:  # an installation laid out otherwise (another Rhino release): search it
+        if os.path.isdir(folder):
+            found = _search(folder)
+            if found:
+                return found
     where = ", ".join(candidates) if candidates else "nowhere on this system (Rhino runs on Windows and macOS)"
     raise UserObjectBuildError("no Rhino {0} installation with {1} found (looked in {2}); pass --gh-io with the "
                                "Rhino installation folder or the file".format(_major(version), GH_IO_NAME, where))

@@ -26,13 +26,15 @@ class Browser(object):
         The page to open.
     size : tuple, optional
         The window size in pixels.
+    flags : list, optional
+        More command-line switches for Chromium.
     """
 
-    def __init__(self, url, size=(1280, 900)):
+    def __init__(self, url, size=(1280, 900), flags=()):
         import websocket
 
         self.profile = tempfile.mkdtemp(prefix="compas_cloud-chromium-")
-        command = [CHROMIUM] + FLAGS + ["--user-data-dir=" + self.profile,
+        command = [CHROMIUM] + FLAGS + list(flags) + ["--user-data-dir=" + self.profile,
                                         "--window-size={0},{1}".format(*size), url]
         self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                         start_new_session=True)

@@ -51,7 +51,8 @@ ENV_PYTHON = "COMPAS_CLOUD_PYTHON"
 _BOOTSTRAP = """\
 import sys
 if sys.version_info < (3, 9):
-    sys.exit("compas_cloud server needs Python >= 3.9; %s is Python %s" % (sys.executable, sys.version.split()[0]))
+    sys.stderr.write("compas_cloud server needs Python >= 3.9, not Python %s\\n" % sys.version.split()[0])
+    sys.exit({wrong})
 import importlib.util
 spec = importlib.util.spec_from_file_location("compas_cloud", {init!r}, submodule_search_locations=[{package!r}])
 module = importlib.util.module_from_spec(spec)
@@ -77,6 +78,9 @@ def is_local(host):
 
 #: Exit code of the bootstrap when the interpreter lacks the server's dependencies.
 MISSING_DEPENDENCIES = 3
+
+#: Exit code of the bootstrap when the interpreter is older than Python 3.9.
+WRONG_PYTHON = 4
 
 
 def is_store_stub(path):
@@ -136,7 +140,9 @@ def windows_install_candidates(environ=None):
 
 
 def _python_in(directory):
-    for relative in ("python.exe", os.path.join("bin", "python3"), os.path.join("bin", "python"), "python3", "python"):
+    # A conda environment or an install folder (python.exe), a venv on Windows (Scripts), elsewhere (bin).
+    for relative in ("python.exe", os.path.join("Scripts", "python.exe"), os.path.join("bin", "python3"),
+                     os.path.join("bin", "python"), "python3", "python"):
         candidate = os.path.join(directory, relative)
         if os.path.isfile(candidate):
             return candidate
@@ -185,7 +191,10 @@ def find_python(explicit=None, path=None, windows=None):
         found = _python_in(explicit) if os.path.isdir(explicit) else explicit
         if found and (os.path.isfile(found) or which(found, path, windows)):
             return (found if os.path.isfile(found) else which(found, path, windows)), "the python argument"
-        raise ServerStartError("the python argument {0!r} is not an interpreter".format(explicit))
+        raise ServerStartError(
+            "the python argument {0!r} is not an interpreter: pass the path of a CPython >= 3.9 (its python.exe or "
+            "bin/python3) or the folder of its environment".format(explicit)
+        )
     env = os.environ.get(ENV_PYTHON)
     if env:
         found = _python_in(env) if os.path.isdir(env) else env
@@ -292,7 +301,9 @@ def server_command(python, host, port, auto_stop=None, extra=None):
     """Return the command line that runs this compas_cloud package's server with ``python``."""
     package = os.path.dirname(os.path.abspath(__file__))
     package = os.path.dirname(package)  # compas_cloud/client -> compas_cloud
-    code = _BOOTSTRAP.format(init=os.path.join(package, "__init__.py"), package=package, missing=MISSING_DEPENDENCIES)
+    code = _BOOTSTRAP.format(
+        init=os.path.join(package, "__init__.py"), package=package, missing=MISSING_DEPENDENCIES, wrong=WRONG_PYTHON
+    )
     command = [python, "-c", code, "--host", host, "--port", str(port)]
     if auto_stop is not None:
         command += ["--auto-stop", str(auto_stop)]
@@ -311,6 +322,14 @@ def tail(path, lines=20):
         return ""
     text = data.decode("utf-8", "replace")
     return "\n".join(text.splitlines()[-lines:])
+
+
+def _last_reason(log_path, default):
+    """The last line of a launched server's log, as a clause of a one-line message."""
+    line = tail(log_path, 1).strip()
+    if line.startswith("compas_cloud server "):
+        line = line[len("compas_cloud server "):]
+    return line.rstrip(".") or default
 
 
 class LaunchedServer(object):
@@ -358,8 +377,8 @@ class LaunchedServer(object):
 
     def failure(self, why):
         return ServerStartError(
-            "the compas_cloud server did not start with {0} (chosen from {1}): {2}.\n"
-            "Last lines of its log {3}:\n{4}".format(self.python, self.how_found, why, self.log_path, tail(self.log_path) or "(empty)")
+            "the compas_cloud server did not start with {0} (chosen from {1}): {2}; its log {3} says why (last "
+            "lines below)\n{4}".format(self.python, self.how_found, why, self.log_path, tail(self.log_path) or "(empty)")
         )
 
 
@@ -556,10 +575,15 @@ def launch(host, port, python=None, auto_stop=10.0, timeout=60.0, log_path=None,
             code = server.process.poll()
             if code == MISSING_DEPENDENCIES:
                 raise ServerStartError(
-                    "the compas_cloud server cannot run on {0} (chosen from {1}): that interpreter lacks the server's "
-                    "dependencies ({2}). Install them there with:\n    \"{0}\" -m pip install \"compas_cloud[server]\"\n"
-                    "or pick another interpreter (Proxy(python=...) or {3})".format(
-                        path, how_found, tail(log_path, 1).strip() or "websockets is missing", ENV_PYTHON))
+                    "the compas_cloud server cannot run on {0} (chosen from {1}): it lacks the server's dependencies "
+                    "({2}); install them there with: \"{0}\" -m pip install \"compas_cloud[server]\" (or pick another "
+                    "interpreter: Proxy(python=...) or {3})".format(
+                        path, how_found, _last_reason(log_path, "websockets is missing").rpartition(": ")[2], ENV_PYTHON))
+            if code == WRONG_PYTHON:
+                raise ServerStartError(
+                    "the compas_cloud server cannot run on {0} (chosen from {1}): it {2}; pass a CPython >= 3.9 with "
+                    "Proxy(python=...) or the environment variable {3}".format(
+                        path, how_found, _last_reason(log_path, "needs Python >= 3.9"), ENV_PYTHON))
             raise server.failure("it exited with code {0}".format(code))
         time.sleep(0.05)
     raise server.failure("it did not listen at {0}:{1} within {2:g} s".format(host, port, timeout))

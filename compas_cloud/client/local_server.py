@@ -15,7 +15,7 @@ from __future__ import absolute_import
 
 from compas_cloud import auth
 from compas_cloud.client import launcher
-from compas_cloud.errors import AccessDenied, CloudError, ConnectionFailed
+from compas_cloud.errors import CloudError, ServerNotFound
 from compas_cloud.protocol import address
 
 __all__ = ["LocalServer"]
@@ -79,11 +79,15 @@ class LocalServer(object):
 
     def client_token(self):
         """Return the token to present: the given one, the launched server's, or the one :mod:`~compas_cloud.auth` finds."""
+        return self.client_token_and_source()[0]
+
+    def client_token_and_source(self):
+        """Return ``(token, where it came from)`` (the source names it in error messages); ``(None, ...)`` for none."""
         if self.token:
-            return self.token
+            return self.token, "Proxy(token=...)"
         if self.launched is not None and getattr(self.launched, "token", None):
-            return self.launched.token
-        return auth.find_client_token(self.port if self.is_local else None)
+            return self.launched.token, "the server this proxy launched"
+        return auth.find_client_token_and_source(self.port if self.is_local else None)
 
     def connect_or_launch(self, connect):
         """Call ``connect()``; if nothing answers and launching is allowed, launch a server and call it again.
@@ -97,14 +101,12 @@ class LocalServer(object):
         ------
         AccessDenied
             A server answered and refused the client (launching another cannot help).
-        ConnectionFailed
+        ServerNotFound
             Nothing answered and no server may be launched here.
         """
         try:
             connect()
-        except AccessDenied:
-            raise
-        except ConnectionFailed:
+        except ServerNotFound:  # nothing answers (a server that refused us is AccessDenied: launching cannot help)
             if not self.can_launch:
                 raise
             self.launched = launcher.launch(

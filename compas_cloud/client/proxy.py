@@ -6,7 +6,7 @@ import threading
 
 from compas_cloud import __version__, auth
 from compas_cloud._compat import describe_runtime
-from compas_cloud.client import launcher
+from compas_cloud.client import diagnose, launcher, references
 from compas_cloud.client.callbacks import CallEvents, encode_callbacks
 from compas_cloud.client.connection import Connection
 from compas_cloud.client.future import CallFuture
@@ -14,7 +14,7 @@ from compas_cloud.client.remote import RemoteFunction
 from compas_cloud.client.server_requests import ServerRequests
 from compas_cloud.client.servers import ServerPool, servers_from_env
 from compas_cloud.client.transports import select_transport
-from compas_cloud.errors import CloudError, CloudTimeout, ConnectionFailed, ProtocolMismatch
+from compas_cloud.errors import AccessDenied, CloudError, CloudTimeout, ConnectionFailed, ProtocolError, ProtocolMismatch
 from compas_cloud.protocol.arrays import ENCODING as ARRAYS_ENCODING
 from compas_cloud.protocol import PROTOCOL_VERSION, Reference, address, reference_id
 
@@ -140,6 +140,7 @@ class Proxy(ServerRequests):
         servers=None,
     ):
         self.scheme = "ws"
+        self._by_url = url is not None  # a pool's members, among others: no "let the proxy launch one" hint
         if url is not None:
             self.scheme, host, port = parse_url(url)
         self.host = host
@@ -199,7 +200,24 @@ class Proxy(ServerRequests):
     def _connect(self):
         transport = self.transport_class()
         tls = {"cafile": self.cafile, "verify": self.verify} if self.scheme == "wss" else None
-        transport.connect(self.url, self.connect_timeout, headers=auth.auth_headers(self.server.client_token()), tls=tls)
+        token, source = self.server.client_token_and_source()
+        headers = auth.auth_headers(token)
+        try:
+            transport.connect(self.url, self.connect_timeout, headers=headers, tls=tls)
+        except AccessDenied as error:
+            # Worded here, not by the transport, so the line is the same on every transport.
+            raise diagnose.refused(self.host, self.port, error.status, source if token else None, str(error))
+        except ConnectionFailed as error:
+            local_launch_off = (not self.server.autolaunch and not self._by_url and self.scheme == "ws"
+                                and launcher.is_local(self.host))
+            better = diagnose.explain(self.url, headers, self.connect_timeout, source if token else None, local_launch_off)
+            if better is None:
+                raise
+            diagnose.log.debug("connecting to %s failed: %s", self.url, error)
+            raise better
+        except CloudTimeout as error:
+            diagnose.log.debug("connecting to %s: %s", self.url, error)
+            raise self._slow_handshake()
         connection = Connection(transport)
         client = {"name": "compas_cloud", "version": __version__, "python": describe_runtime(), "transport": transport.name}
         if self.arrays != "json":
@@ -208,10 +226,13 @@ class Proxy(ServerRequests):
             info = connection.request("hello", timeout=self.connect_timeout, client=client)
         except CloudTimeout:
             connection.close()
-            raise ProtocolMismatch(
-                "the server at {0} did not answer the compas_cloud handshake within {1:g} s: "
-                "it may be another program, or a compas_cloud older than 0.5".format(self.address, self.connect_timeout)
-            )
+            raise ProtocolMismatch(self._foreign_websocket(
+                "it did not answer the compas_cloud handshake within {0:g} s".format(self.connect_timeout)))
+        except ProtocolError as error:
+            connection.close()
+            diagnose.log.info("the answer of %s to the compas_cloud handshake: %s", self.address,
+                              str(error)[:diagnose.BODY_IN_LOG])
+            raise ProtocolError(self._foreign_websocket("this client cannot read its answer to the compas_cloud handshake"))
         except Exception:
             connection.close()
             raise
@@ -227,6 +248,25 @@ class Proxy(ServerRequests):
         connection.numpy_arrays = self.arrays == "numpy"
         self._connection = connection
         self._say("connected to cloud using {0}!".format(transport.label))
+
+    def _foreign_websocket(self, what):
+        server = diagnose.websocket_server(self.url, self.connect_timeout) or "not named"
+        return (
+            "something other than a compas_cloud server answers at {0} (a websocket service, server: {1}): {2}; give "
+            "Proxy the port of a compas_cloud server (one older than 0.5 needs updating)".format(self.address, server, what)
+        )
+
+    def _slow_handshake(self):
+        if launcher.port_open(launcher.local_address(self.host), self.port, 1.0):
+            return CloudTimeout(
+                "{0} accepted the connection but did not finish the websocket handshake within {1:g} s: it is not a "
+                "compas_cloud server, or one too busy to answer; check the port, or raise "
+                "Proxy(connect_timeout=...)".format(self.address, self.connect_timeout)
+            )
+        return CloudTimeout(
+            "nothing answered at {0} within {1:g} s: check the address (and a firewall between here and "
+            "there)".format(self.address, self.connect_timeout)
+        )
 
     def reconnect(self):
         """Connect again (launching a server if none answers); stored references of the old connection are gone."""
@@ -471,6 +511,30 @@ class Proxy(ServerRequests):
         """
         refs = ref if isinstance(ref, (list, tuple)) else [ref]
         return self._request("free", self.timeout, refs=[reference_id(item) for item in refs])
+
+    def replace(self, old, new):
+        """Free the stored value ``old`` and return ``new``: a loop's way to keep one stored value at a time.
+
+        ``points = proxy.replace(points, step(points, matrix))`` computes the
+        next step from the stored ``points``, frees them, and keeps the new
+        reference: the server holds one step, not one per step. Anything that
+        is not a reference (the loop's first, local value), or the same
+        reference as ``new``, is left alone; a reference already freed is not
+        an error.
+
+        Parameters
+        ----------
+        old : object
+            The value ``new`` replaces: a :class:`Reference` to free, or any other value.
+        new : object
+            What replaces it (a :class:`Reference`, usually).
+
+        Returns
+        -------
+        object
+            ``new``.
+        """
+        return references.replace(self, old, new)
 
     def clear(self):
         """Delete every value this connection stored.

@@ -90,6 +90,10 @@ class ServerRequests(object):
         """
         return self._request("unshare", self.timeout, name=name)
 
+    def load(self):
+        """Return how busy the server is: ``{"running_calls", "connections", "stopping"}`` (cheaper than status)."""
+        return self._request("load", self.timeout)
+
     def clear_result_cache(self):
         """Empty the server's result cache.
 

@@ -6,7 +6,7 @@
 
 - a call without references goes to the live server with the fewest calls
   running (those this client has in flight there, plus the server's own count
-  from its last ``status``), and to the next server if the chosen one cannot
+  from its last ``load``), and to the next server if the chosen one cannot
   be reached or goes away before answering;
 - references stay bound to the server that holds them: a call, ``get``,
   ``free`` or ``share`` that uses a reference goes there (references of two
@@ -21,7 +21,7 @@ import os
 import threading
 import time
 
-from compas_cloud.errors import CloudError, ConnectionClosed, ConnectionFailed, ReferenceNotFound
+from compas_cloud.errors import CloudError, ConnectionClosed, ConnectionFailed, ReferenceNotFound, UnknownOperation
 from compas_cloud.protocol import Reference, is_reference, reference_id
 
 #: The environment variable listing servers (``ws://host:port`` or ``host:port``, comma or space separated).
@@ -55,6 +55,7 @@ class _Member(object):
         self.load_time = 0.0
         self.down_since = None
         self.error = None
+        self.has_load_op = True
 
     def usable(self):
         return self.down_since is None or time.time() - self.down_since >= RETRY_AFTER
@@ -111,8 +112,15 @@ class ServerPool(object):
     def _refresh_load(self, member):
         if time.time() - member.load_time < LOAD_AGE:
             return
-        status = self._proxy(member).status()
-        member.load = int(status.get("running_calls") or 0)
+        proxy = self._proxy(member)
+        if member.has_load_op:
+            try:
+                load = proxy.load()  # cheap: no walk over the stored values, unlike status()
+            except UnknownOperation:  # a server older than the load operation
+                member.has_load_op = False
+        if not member.has_load_op:
+            load = proxy.status()
+        member.load = int(load.get("running_calls") or 0) + (1000 if load.get("stopping") else 0)
         member.load_time = time.time()
 
     def _candidates(self):
@@ -266,6 +274,12 @@ class ServerPool(object):
             for item in items:
                 self._owners.pop(reference_id(item), None)
         return count
+
+    def replace(self, old, new):
+        """Free ``old`` (on the server that holds it) and return ``new`` (see :meth:`compas_cloud.Proxy.replace`)."""
+        from compas_cloud.client import references
+
+        return references.replace(self, old, new)
 
     def describe(self, name):
         """Describe ``name`` (asks a live server)."""

@@ -15,7 +15,7 @@ MAX_DEPTH = 1000
 
 _SCALARS = frozenset([type(None), bool, int, float, str, type(u"")])
 try:  # Python 2: long
-    _SCALARS = _SCALARS | frozenset([long])  # noqa: F821
+    _SCALARS = _SCALARS | frozenset([long])
 except NameError:
     pass
 

@@ -19,8 +19,8 @@ from compas_cloud.protocol.conversation_server import ServerConversation
 from compas_cloud.protocol.walk import walk
 from compas_cloud.server.context import current
 
-#: Seconds a waiting callback waits for the client's answer.
-CALLBACK_TIMEOUT = 600.0
+#: Seconds a waiting callback waits for the client's answer (the server's ``--callback-timeout``).
+CALLBACK_TIMEOUT = 300.0
 
 # How often (seconds) a waiting callback looks for cancellation.
 _SLICE = 0.25
@@ -151,7 +151,8 @@ class RemoteCallback:
                     raise CallbackError("callback {0} got no answer: the client has left".format(self.id))
                 if waited >= self.timeout:
                     raise CallbackError(
-                        "callback {0} got no answer from the client within {1:g} s".format(self.id, self.timeout)
+                        "callback {0} got no answer from the client within {1:g} s (the server's "
+                        "--callback-timeout)".format(self.id, self.timeout)
                     )
         finally:
             self.answers.forget(invocation)

@@ -109,7 +109,7 @@ async def _cache(session, request, decoded):
 async def _get(session, request, decoded):
     """``get``: the value behind ``ref``."""
     value = session.store.get(request.fields["ref"])
-    return await session.server.run_in_worker(session.encode_result, request, value, "the stored value")
+    return await session.server.run_protocol(session.encode_result, request, value, "the stored value")
 
 
 @operation("free")

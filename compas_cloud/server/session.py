@@ -11,6 +11,7 @@ from compas_cloud.errors import (
     CallCancelled,
     CallbackError,
     EncodingError,
+    FunctionNotAllowed,
     LimitExceeded,
     MalformedMessage,
     ServerShuttingDown,
@@ -23,10 +24,20 @@ from compas_cloud.protocol.conversation_server import SEND, Reply, ServerConvers
 from compas_cloud.server import memory
 from compas_cloud.server.callbacks import CallbackAnswers
 from compas_cloud.server.fastjson import dumps, dumps_arrays
+from compas_cloud.server.metrics import describe_error
 from compas_cloud.server.ops import OPS
 from compas_cloud.server.store import ReferenceStore, sizeof
 
 log = logging.getLogger("compas_cloud.server")
+
+#: Bytes of replies a connection may have waiting to be sent before its next request is read.
+MAX_UNSENT = 32 * 1024 * 1024
+
+#: Requests other than calls (bounded by --max-calls-per-connection) and those that wait on something
+#: else (callback replies, cancels, batch waits) a connection may have in flight before its next
+#: request is read: their replies are built at once, so a client that does not read cannot pile them up.
+MAX_OTHER_REQUESTS = 8
+_UNBOUNDED_OPS = frozenset(["call", "callback_reply", "cancel", "batch_wait", "batch_cancel", "ping"])
 
 #: Messages larger than this are decoded in a worker thread, off the event loop.
 _OFFLOAD_DECODE = 256 * 1024
@@ -68,6 +79,11 @@ class Session:
         self.calls = 0
         self.client = {}
         self.arrays = False  # send binary arrays1 messages (the client listed "arrays1" in hello)
+        self.worker_slots = asyncio.Semaphore(server.config.workers_per_connection())
+        self.unsent = 0  # bytes of replies and events being sent (handed over, not yet drained)
+        self._writable = asyncio.Event()
+        self._request_slots = asyncio.Semaphore(MAX_OTHER_REQUESTS)
+        self._writable.set()
         self.inline_request = None  # the call being served on the event loop (compas_cloud.server.inline)
 
     @property
@@ -79,22 +95,33 @@ class Session:
         return self._peer or "?"
 
     async def run(self):
-        """Serve the connection until it closes."""
+        """Serve the connection until it closes.
+
+        Back-pressure: while the replies and events not yet handed to the network exceed
+        :data:`MAX_UNSENT` bytes (a client that sends requests and does not read), the next
+        request is not read.
+        """
         async for message in self.websocket:
             self.messages += 1
             self.server.messages += 1
             self.server.monitor.received(message)
             await self._receive(message)
+            if self.unsent > MAX_UNSENT:
+                await self._writable.wait()
 
-    async def close(self):
-        """Cancel the connection's requests in flight and free everything it stored."""
+    def abandon(self):
+        """Give up the connection's calls in flight: their callbacks stop waiting, report() stops them."""
         for context in list(self.call_contexts.values()):
-            context.gone = True  # callbacks stop waiting; report() stops the function
+            context.gone = True
             context.cancel()
         self.call_contexts.clear()
         self.callback_answers.close(CallbackError("the client has left"))
         for task in list(self.tasks):
             task.cancel()
+
+    async def close(self):
+        """Cancel the connection's requests in flight and free everything it stored."""
+        self.abandon()
         if self.tasks:
             await asyncio.gather(*self.tasks, return_exceptions=True)
         freed_bytes = self.store.stored_bytes
@@ -119,7 +146,7 @@ class Session:
                 max_depth=MAX_DEPTH,
             )
             if len(message) > _OFFLOAD_DECODE:
-                decoded = await self.server.run_in_worker(decode, message)
+                decoded = await self.server.run_protocol(decode, message)
             else:
                 decoded = decode(message)
         except ServerSideError as error:  # a COMPAS object that cannot be rebuilt
@@ -159,9 +186,14 @@ class Session:
             finally:
                 self.conversation.ended(request.id)
             return
+        bounded = request.op not in _UNBOUNDED_OPS
+        if bounded:  # its reply is built at once (a stored value, a status): a few in flight at a time
+            await self._request_slots.acquire()
         task = asyncio.ensure_future(self._serve(request, decoded))
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
+        if bounded:
+            task.add_done_callback(lambda done: self._request_slots.release())
         if what.tracked:
             rid = request.id
             self.running_calls[rid] = task
@@ -185,6 +217,8 @@ class Session:
         except asyncio.CancelledError:
             if watched is not None:
                 watched.outcome = "cancelled"
+                who = self.conversation.cancelled_by(request.id)
+                watched.error = None if who is None else "cancelled by " + who
             reply = self.conversation.cancelled_reply(request)
             if reply is None:
                 raise  # the connection is closing: nobody to answer
@@ -193,8 +227,11 @@ class Session:
         except Exception as error:
             if not isinstance(error, ServerSideError):
                 log.exception("internal error while handling %r", request)
+            elif isinstance(error, (FunctionNotAllowed, LimitExceeded)):
+                log.warning("refused a request of %s: %s", self.peer, error)
             if watched is not None:
                 watched.outcome = "cancelled" if isinstance(error, CallCancelled) else "error"
+                watched.error = describe_error(error)
             text = self.encode_error(request.id, request.plain, error)
         if self.conversation.answering(request):  # every request is answered once
             await self.send(text)
@@ -221,7 +258,7 @@ class Session:
     async def keep(self, value, nbytes=None):
         """Store ``value`` for this connection, within the memory limits; return its reference."""
         if nbytes is None:
-            nbytes = await self.server.run_in_worker(sizeof, value)
+            nbytes = await self.server.run_protocol(sizeof, value)
         config = self.server.config
         mine = self.store.stored_bytes + nbytes
         if config.max_connection_memory is not None and mine > config.max_connection_memory:
@@ -246,7 +283,7 @@ class Session:
         """After large frees, give the memory back to the system (glibc keeps it otherwise)."""
         if freed_bytes >= memory.TRIM_AFTER:
             try:
-                await self.server.run_in_worker(memory.trim)
+                await self.server.run_protocol(memory.trim)
             except RuntimeError:  # the worker pool is already shut down: the process is ending anyway
                 pass
 
@@ -265,12 +302,20 @@ class Session:
                 # Lone surrogates (from "\\udXXX" escapes a client sent, quoted back in a message or a result)
                 # cannot be sent as UTF-8: write them as the JSON escapes they came in as.
                 text = text.encode("utf-8", "backslashreplace").decode("utf-8")
+        size = len(text)
+        self.unsent += size
+        if self.unsent > MAX_UNSENT:
+            self._writable.clear()
         try:
             await self.websocket.send(text)
         except websockets.ConnectionClosed:
             pass  # the client left; nothing to tell it
         else:
             self.server.monitor.sent(text)
+        finally:
+            self.unsent -= size
+            if self.unsent <= MAX_UNSENT:
+                self._writable.set()
 
     # -- encoding ---------------------------------------------------------------
 

@@ -117,8 +117,9 @@ def test_calls_go_to_the_least_busy_server(two_servers, tmp_path):
     pool = Proxy(servers=[_address(a), _address(b)], verbose=False)
     try:
         deadline = time.time() + 60
-        while busy.status()["running_calls"] != 1 and time.time() < deadline:
+        while busy.load()["running_calls"] != 1 and time.time() < deadline:
             time.sleep(0.05)
+        assert busy.load() == {"running_calls": 1, "connections": 1, "stopping": False}
         before = [_direct_calls(a), _direct_calls(b)]
         for _ in range(4):
             assert pool.call("math.hypot", [3, 4]) == 5.0

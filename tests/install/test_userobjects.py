@@ -165,6 +165,9 @@ def test_gh_io_is_found_in_the_windows_installation_folder(tmpdir):
     assert userobjects.find_gh_io("7.0", environ=environ, platform="win32") == expected
     with pytest.raises(UserObjectBuildError):
         userobjects.find_gh_io("8.0", environ=environ, platform="win32")  # Rhino 8's own, not Rhino 7's
+    # an installation laid out otherwise is searched
+    elsewhere = _plant(os.path.join(program_files, "Rhino 8", "System", "netcore", "GH_IO.dll"))
+    assert userobjects.find_gh_io("8.0", environ=environ, platform="win32") == elsewhere
 
 
 def test_gh_io_on_macos_is_looked_for_in_the_application_bundle():

@@ -64,3 +64,37 @@ def test_port_in_use_is_a_clear_error():
         assert "could not start" in result.stderr
         assert sys.executable  # the first server is unaffected:
         assert server.alive()
+
+
+def _start_a_long_call(server, seconds):
+    """A client whose call to time.sleep(seconds) is running on the server when this returns."""
+    ws = websocket.create_connection(server.url, timeout=20, suppress_origin=True)
+    ws.send(json.dumps({"v": 1, "id": 1, "op": "call", "function": "time.sleep", "args": [seconds], "kwargs": {}}))
+    ws.send(json.dumps({"v": 1, "id": 2, "op": "ping"}))  # answered after the call has started
+    assert json.loads(ws.recv())["id"] == 2
+    return ws
+
+
+def test_ctrl_c_says_what_still_runs_and_a_second_one_stops_now():
+    with ServerProcess("--shutdown-grace", "120") as server:
+        ws = _start_a_long_call(server, 100)
+        os.kill(server.pid, signal.SIGINT)
+        said = server.wait_line("stopping:", 15)
+        assert said == ("stopping: 1 call still running; waiting up to 120 s for them to finish "
+                        "(Ctrl-C again to stop now)")
+        assert server.alive()  # the first Ctrl-C waits for the call
+        os.kill(server.pid, signal.SIGINT)
+        assert server.wait(30) == 0  # long before the call (100 s) or the grace period (120 s) ends
+        assert "stopping now: 1 call abandoned" in server.lines
+        assert "compas_cloud server stopped" in server.lines
+        ws.close()
+
+
+def test_the_grace_period_ends_the_wait_by_itself():
+    with ServerProcess("--shutdown-grace", "1") as server:
+        ws = _start_a_long_call(server, 100)
+        os.kill(server.pid, signal.SIGINT)
+        assert server.wait(30) == 0
+        assert "stopping: 1 call still running; waiting up to 1 s for them to finish (Ctrl-C again to stop now)" in server.lines
+        assert "the grace period (1 s) is over: 1 call abandoned" in server.lines
+        ws.close()

@@ -90,7 +90,7 @@ class Batch(BatchState):
                 if waiting and in_flight < slots and not self.cancelled:
                     chunk = [waiting.popleft() for _ in range(min(slots - in_flight, len(waiting)))]
                     in_flight += len(chunk)
-                    await self.service.server.run_in_worker(self._submit, chunk)
+                    await self.service.server.run_protocol(self._submit, chunk)
                 if self.all_ended:
                     break
                 kind, key, info = await self.queue.get()
@@ -108,7 +108,7 @@ class Batch(BatchState):
                     waiting.clear()
                     handles = self.open_handles()
                     if handles:
-                        await self.service.server.run_in_worker(self.service.executor.cancel, handles)
+                        await self.service.server.run_protocol(self.service.executor.cancel, handles)
                     if not info.done():
                         info.set_result(None)
         except asyncio.CancelledError:
@@ -183,7 +183,7 @@ class BatchService(object):
         """Start the executor (once), from the event loop."""
         if self.loop is None:
             self.loop = asyncio.get_running_loop()
-        await self.server.run_in_worker(self.executor.start)
+        await self.server.run_protocol(self.executor.start)
 
     def _cluster_event(self, kind, info):
         if self.loop is None:
@@ -291,7 +291,7 @@ class BatchService(object):
                 _collect(task.args, values, session.store)
                 _collect(task.kwargs, values, session.store)
             if values:
-                tokens = await self.server.run_in_worker(self.executor.share, batch.id, values)
+                tokens = await self.server.run_protocol(self.executor.share, batch.id, values)
                 for task in batch.tasks:
                     task.args = _swap(task.args, tokens)
                     task.kwargs = _swap(task.kwargs, tokens)
@@ -340,7 +340,7 @@ class BatchService(object):
                 entry["error"] = task.payload["error"]
             entries.append(entry)
         try:
-            return await self.server.run_in_worker(session.encode_result, request, entries, "the batch's results")
+            return await self.server.run_protocol(session.encode_result, request, entries, "the batch's results")
         except EncodingError as error:
             raise EncodingError(error.message.replace("call with cache=True", "fetch them with cache=True")) from None
 
