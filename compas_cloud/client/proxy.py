@@ -5,7 +5,7 @@ import sys
 import threading
 
 from compas_cloud import __version__, auth
-from compas_cloud._compat import describe_runtime
+from compas_cloud._compat import describe_runtime, native_str
 from compas_cloud.client import diagnose, launcher, references
 from compas_cloud.client.callbacks import CallEvents, encode_callbacks
 from compas_cloud.client.connection import Connection
@@ -71,7 +71,7 @@ class RemoteFunction(object):
         )
 
     def __repr__(self):
-        return "<remote function {0}{1}>".format(self.name, " (cached)" if self.cache else "")
+        return "<remote function {0}{1}>".format(native_str(self.name), " (cached)" if self.cache else "")
 
 
 def parse_url(url):
@@ -478,7 +478,7 @@ class Proxy(object):
         fields, events = self._call_fields(connection, name, args, kwargs, cache, progress, output, cache_result)
         rid = connection.send_with(events, True, "call", **fields)
         try:
-            return connection.wait(rid, timeout, "the call to {0}".format(name))
+            return connection.wait(rid, timeout, u"the call to {0}".format(name))
         except CloudTimeout:
             # Nobody will read this result: ask the server to stop the call (it stops at its next
             # progress report or callback; a function that never reports runs on, its result dropped).
