@@ -438,7 +438,9 @@ class Proxy(object):
         connection = self.connection
         fields, events = self._call_fields(connection, name, args, kwargs, cache, progress, output, cache_result)
         rid = connection.send_with(events, False, "call", **fields)
-        return CallFuture(connection, rid, name, events)
+        future = CallFuture(connection, rid, name, events)
+        connection.owned_by(future, rid)  # a future dropped unread frees its entry and result
+        return future
 
     def call(self, name, args=(), kwargs=None, cache=False, timeout=None, progress=None, output=None, cache_result=False):
         """Run the function ``name`` on the server with ``args`` and ``kwargs``.
