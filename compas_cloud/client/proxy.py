@@ -359,7 +359,9 @@ class Proxy(ServerRequests):
         connection = self.connection
         fields, events = self._call_fields(connection, name, args, kwargs, cache, progress, output, cache_result)
         rid = connection.send_with(events, False, "call", **fields)
-        return CallFuture(connection, rid, name, events)
+        future = CallFuture(connection, rid, name, events)
+        connection.owned_by(future, rid)  # a future dropped unread frees its entry and result
+        return future
 
     def call(self, name, args=(), kwargs=None, cache=False, timeout=None, progress=None, output=None, cache_result=False):
         """Run the function ``name`` on the server with ``args`` and ``kwargs``.
@@ -399,7 +401,7 @@ class Proxy(ServerRequests):
         fields, events = self._call_fields(connection, name, args, kwargs, cache, progress, output, cache_result)
         rid = connection.send_with(events, True, "call", **fields)
         try:
-            return connection.wait(rid, timeout, "the call to {0}".format(name))
+            return connection.wait(rid, timeout, u"the call to {0}".format(name))
         except CloudTimeout:
             # Nobody will read this result: ask the server to stop the call (it stops at its next
             # progress report or callback; a function that never reports runs on, its result dropped).

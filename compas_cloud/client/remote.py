@@ -1,6 +1,8 @@
 """Remote functions: a function on the server, called like a local one."""
 from __future__ import absolute_import
 
+from compas_cloud._compat import native_str
+
 __all__ = ["RemoteFunction"]
 
 
@@ -52,4 +54,4 @@ class RemoteFunction(object):
         )
 
     def __repr__(self):
-        return "<remote function {0}{1}>".format(self.name, " (cached)" if self.cache else "")
+        return "<remote function {0}{1}>".format(native_str(self.name), " (cached)" if self.cache else "")

@@ -124,6 +124,7 @@ class Session:
         self.abandon()
         if self.tasks:
             await asyncio.gather(*self.tasks, return_exceptions=True)
+        self.server.batches.forget(self)
         freed_bytes = self.store.stored_bytes
         self.server.stored_bytes -= freed_bytes
         freed = self.store.clear()

@@ -108,6 +108,7 @@ def test_release_builds_wheel_and_rhino_package_and_publishes_with_trusted_publi
     build = run_lines(jobs["build"])
     assert any(line.startswith("python -m build") and "--wheel" in line for line in build)
     assert "python tools/build_yak.py --dist dist" in build
+    assert any(line.startswith("python -m twine check --strict") for line in build)
     publish = jobs["publish"]
     assert publish["needs"] == "build"
     assert publish["permissions"] == {"id-token": "write"}
@@ -214,3 +215,13 @@ def test_the_docs_name_the_version_of_the_package():
             if found != short:
                 wrong.append("%s: %s" % (page, found))
     assert not wrong, "pages naming another version than %s: %s" % (version, wrong)
+
+
+def test_the_docs_workflow_builds_the_site_strictly_and_publishes_it():
+    jobs = workflow("docs.yml")["jobs"]
+    build = run_lines(jobs["build"])
+    assert 'python -m pip install -e ".[docs]"' in build
+    assert any("mkdocs build --strict" in line for line in build)
+    assert "actions/upload-pages-artifact" in uses(jobs["build"])
+    assert jobs["deploy"]["needs"] == "build"
+    assert "actions/deploy-pages" in uses(jobs["deploy"])

@@ -126,3 +126,49 @@ def test_sigterm_ends_a_server_whose_workers_wait_on_callbacks():
             assert time.time() - start < 15
         finally:
             ws.close()
+
+
+def test_progress_is_throttled_and_the_last_report_always_arrives():
+    with ServerProcess() as process:
+        ws = raw(process)
+        try:
+            message = json.loads(call(1, "tests.callback_tasks.counted", [20000]))
+            message["progress"] = True
+            ws.send(json.dumps(message))
+            events = []
+            while True:
+                received = receive(ws)
+                if received.get("id") == 1:
+                    break
+                events.append(received)
+            assert received["result"] == 20000
+            assert 2 <= len(events) < 200, len(events)
+            assert events[0]["done"] == 1 and events[-1]["done"] == 20000 and events[-1]["message"] == "step 20000"
+            assert [event["done"] for event in events] == sorted(event["done"] for event in events)
+        finally:
+            ws.close()
+
+
+def test_batches_are_freed_with_their_connection():
+    with ServerProcess("--executor-workers", "1") as process:
+        ws = raw(process)
+        watcher = raw(process)
+        try:
+            ws.send(json.dumps({"v": 1, "id": 1, "op": "batch", "tasks": [["math.hypot", [3, 4]], ["math.sqrt", [4]]]}))
+            batch = until(ws, lambda message: message.get("id") == 1)["result"]["batch"]
+            ws.send(json.dumps({"v": 1, "id": 2, "op": "batch_wait", "batch": batch, "timeout": 120}))
+            until(ws, lambda message: message.get("id") == 2)
+            watcher.send(json.dumps({"v": 1, "id": "s", "op": "status"}))
+            assert receive(watcher)["result"]["executor"]["batches_held"] == 1
+            ws.close()
+            deadline = time.time() + 10
+            while True:
+                watcher.send(json.dumps({"v": 1, "id": "s", "op": "status"}))
+                held = receive(watcher)["result"]["executor"]["batches_held"]
+                if held == 0 or time.time() > deadline:
+                    break
+                time.sleep(0.1)
+            assert held == 0
+        finally:
+            ws.close()
+            watcher.close()

@@ -98,3 +98,47 @@ def test_the_grace_period_ends_the_wait_by_itself():
         assert "stopping: 1 call still running; waiting up to 1 s for them to finish (Ctrl-C again to stop now)" in server.lines
         assert "the grace period (1 s) is over: 1 call abandoned" in server.lines
         ws.close()
+
+
+def _troubleshooting_quotes(line):
+    import io
+    import re
+
+    from helpers import ROOT
+
+    with io.open(os.path.join(ROOT, "docs", "troubleshooting.md"), encoding="utf-8") as handle:
+        text = handle.read()
+    quoted = [entry for block in re.findall(r"^```text\n(.*?)^```", text, re.S | re.M) for entry in block.splitlines()]
+    patterns = [".+?".join(re.escape(part) for part in re.split(r"<[^<>]+>", entry)) + r"\Z" for entry in quoted if entry]
+    return any(re.match(pattern, line) for pattern in patterns)
+
+
+def test_a_server_started_by_hand_without_its_dependencies_says_what_to_install(tmp_path):
+    from helpers import ROOT
+
+    folder = str(tmp_path / "bare")
+    subprocess.check_call([server_python(), "-m", "venv", "--without-pip", folder])
+    bare = os.path.join(folder, "bin", "python")
+    result = subprocess.run([bare, "-m", "compas_cloud.server", "--port", "0"], capture_output=True, text=True,
+                            timeout=60, env=dict(os.environ, PYTHONPATH=ROOT))
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        "compas_cloud server will not start: {0} lacks the server's dependencies (No module named 'websockets'); "
+        "install them with: \"{0}\" -m pip install \"compas_cloud[server]\"".format(bare)]
+    assert _troubleshooting_quotes(result.stderr.strip())
+
+
+def test_a_server_started_by_hand_with_an_old_python_says_so():
+    from helpers import ROOT
+
+    old = os.environ.get("COMPAS_CLOUD_PYTHON27") or os.path.expanduser("~/.pyenv/versions/2.7.18/bin/python")
+    if not os.path.isfile(old):
+        import pytest
+
+        pytest.skip("no Python 2.7 here to play the old interpreter")
+    result = subprocess.run([old, "-m", "compas_cloud.server"], capture_output=True, text=True, timeout=60,
+                            env=dict(os.environ, PYTHONPATH=ROOT))
+    assert result.returncode == 2
+    assert result.stderr.startswith("compas_cloud server will not start: it needs Python >= 3.9, not Python 2.7.")
+    assert len(result.stderr.splitlines()) == 1
+    assert _troubleshooting_quotes(result.stderr.strip())

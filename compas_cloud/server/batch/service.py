@@ -173,7 +173,16 @@ class BatchService(object):
     def describe(self):
         info = self.executor.describe()
         info["running_batches"] = len(self.running)
+        info["batches_held"] = sum(len(batches) for batches in list(self._sessions.values()))
         return info
+
+    def forget(self, session):
+        """Drop every batch of ``session`` (its connection has closed), with their tasks and results.
+
+        The batches point back at their session, so the weak keys alone would never let them go.
+        """
+        for batch_id in list(self._sessions.pop(session, {})):
+            self.running.pop(batch_id, None)
 
     def offloaded(self, name):
         """Return True if calls to ``name`` go to the executor (``--offload``)."""

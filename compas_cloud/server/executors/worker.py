@@ -126,6 +126,37 @@ def run_task(key, name, args, kwargs, worker=None, report=None, rules=None):
 def local_init(events):
     global _local_events
     _local_events = events
+    watch_parent()
+
+
+def watch_parent():
+    """End this worker process as soon as the process that started it (the server) has ended, however it ended.
+
+    A thread waits on the parent's sentinel (a handle that becomes ready when the parent
+    exits, on every platform); where there is none, it watches the parent's pid.
+    """
+    import multiprocessing
+    import multiprocessing.connection
+
+    parent = multiprocessing.parent_process()
+    sentinel = getattr(parent, "sentinel", None)
+    first_ppid = os.getppid() if hasattr(os, "getppid") else None
+
+    def wait():
+        if sentinel is not None:
+            try:
+                multiprocessing.connection.wait([sentinel])
+            except Exception:  # the handle is unusable here: fall back on the pid
+                pass
+            else:
+                os._exit(70)
+        while first_ppid is not None:
+            if os.getppid() != first_ppid:
+                os._exit(70)
+            threading.Event().wait(1.0)
+
+    thread = threading.Thread(target=wait, name="compas_cloud-watch-server", daemon=True)
+    thread.start()
 
 
 def _local_report(info):
