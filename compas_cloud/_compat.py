@@ -52,6 +52,17 @@ def to_text(data):
     return data.decode("utf-8")
 
 
+def native_str(text):
+    """Return ``text`` as the native ``str``, for ``__repr__`` and streams that take only ASCII on CPython 2.
+
+    On CPython 2 unicode text becomes ASCII with backslash escapes (``u"h\xe9"`` -> ``"h\\xe9"``), so
+    that formatting a non-ASCII name never raises ``UnicodeEncodeError``; elsewhere it is returned as it is.
+    """
+    if PY2 and not IPY and isinstance(text, text_type):
+        return text.encode("ascii", "backslashreplace")
+    return text
+
+
 def to_utf8(text):
     """Return ``text`` encoded as UTF-8 bytes (bytes are returned unchanged)."""
     if isinstance(text, text_type):

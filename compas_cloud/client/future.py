@@ -3,6 +3,7 @@ from __future__ import absolute_import
 
 import threading
 
+from compas_cloud._compat import native_str
 from compas_cloud.errors import CallCancelled, CloudTimeout
 
 __all__ = ["CallFuture"]
@@ -45,7 +46,7 @@ class CallFuture(object):
         self._cancelled = False
 
     def __repr__(self):
-        return "<CallFuture {0} #{1} ({2})>".format(self.name, self.id, self._state())
+        return "<CallFuture {0} #{1} ({2})>".format(native_str(self.name), self.id, self._state())
 
     def _state(self):
         if self._cancelled:

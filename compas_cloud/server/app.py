@@ -515,6 +515,10 @@ class Server:
             except (NotImplementedError, RuntimeError):  # Windows: KeyboardInterrupt ends asyncio.run
                 pass
 
+    def calls_running(self):
+        """Return how many called functions worker threads are running now (cancelled ones included)."""
+        return self._running
+
     def busy_workers(self):
         """Return True if a worker thread is still running a call."""
         return self._running > 0
