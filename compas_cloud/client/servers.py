@@ -23,6 +23,7 @@ import time
 
 from compas_cloud.errors import CloudError, CloudTimeout, ConnectionClosed, ConnectionFailed, ReferenceNotFound, UnknownOperation
 from compas_cloud.protocol import Reference, is_reference, reference_id
+from compas_cloud.protocol.walk import MAX_DEPTH, TooDeep
 
 #: The environment variable listing servers (``ws://host:port`` or ``host:port``, comma or space separated).
 SERVERS_ENV = "COMPAS_CLOUD_SERVERS"
@@ -363,16 +364,27 @@ class ServerPool(object):
         return "<compas_cloud.ServerPool {0}>".format(", ".join(member.url for member in self.members))
 
 
-def _references(value, found=None):
-    """Return the ids of the references anywhere in ``value``."""
-    if found is None:
-        found = []
-    if isinstance(value, Reference) or is_reference(value):
-        found.append(reference_id(value))
-    elif isinstance(value, (list, tuple)):
-        for item in value:
-            _references(item, found)
-    elif isinstance(value, dict):
-        for item in value.values():
-            _references(item, found)
+def _references(value):
+    """Return the ids of the references anywhere in ``value``, in order.
+
+    Without recursion (IronPython does not enforce the recursion limit): containers nested deeper
+    than :data:`~compas_cloud.protocol.walk.MAX_DEPTH` raise :class:`~compas_cloud.protocol.walk.TooDeep`.
+    """
+    found = []
+    stack = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, Reference) or is_reference(item):
+            found.append(reference_id(item))
+            continue
+        if isinstance(item, dict):
+            children = list(item.values())
+        elif isinstance(item, (list, tuple)):
+            children = list(item)
+        else:
+            continue
+        if depth >= MAX_DEPTH:
+            raise TooDeep("the value nests lists/dicts more than {0} levels deep".format(MAX_DEPTH))
+        children.reverse()
+        stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list, tuple)))
     return found

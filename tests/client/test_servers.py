@@ -209,3 +209,20 @@ def test_a_server_that_never_finishes_the_handshake_is_passed_over(two_servers):
             pool.close()
     finally:
         silent.close()
+
+
+def test_a_deeply_nested_argument_is_refused_before_anything_is_sent():
+    # Finding the references in the arguments must not recurse: IronPython does not enforce the recursion
+    # limit, and a deep value would take Rhino down. Refused with TooDeep, as a single proxy refuses it.
+    from compas_cloud.protocol.walk import TooDeep
+
+    from helpers import free_port
+
+    deep = []
+    for _ in range(5000):
+        deep = [deep]
+    pool = ServerPool(["127.0.0.1:{0}".format(free_port())], verbose=False)
+    with pytest.raises(TooDeep):
+        pool.call("builtins.len", [deep])
+    with pytest.raises(TooDeep):
+        pool.submit("builtins.len", [deep])
