@@ -82,21 +82,28 @@ def arrow(draw, start, end, label=None, both=False):
 
 #: The packages and modules the architecture figure names (paths in the repository).
 ARCHITECTURE_PATHS = [
-    "compas_cloud/client", "compas_cloud/client/proxy.py", "compas_cloud/client/future.py",
-    "compas_cloud/client/batch.py", "compas_cloud/client/servers.py", "compas_cloud/client/connection.py",
-    "compas_cloud/client/transports", "compas_cloud/client/launcher.py", "compas_cloud/ghpython", "ghpython",
-    "rhino_plugin", "docs/protocol.md", "examples/js", "examples/browser", "compas_cloud/protocol",
-    "compas_cloud/server", "compas_cloud/server/app.py", "compas_cloud/server/session.py",
-    "compas_cloud/server/calls.py", "compas_cloud/server/callbacks.py", "compas_cloud/server/progress.py",
-    "compas_cloud/server/output.py", "compas_cloud/server/gate.py", "compas_cloud/server/security.py",
-    "compas_cloud/server/store.py", "compas_cloud/server/shared.py", "compas_cloud/server/result_cache.py",
-    "compas_cloud/server/http.py", "compas_cloud/server/dashboard", "compas_cloud/server/executors",
-    "compas_cloud/server/batch",
+    "compas_cloud/client", "compas_cloud/client/proxy.py", "compas_cloud/client/remote.py",
+    "compas_cloud/client/server_requests.py", "compas_cloud/client/local_server.py", "compas_cloud/client/launcher.py",
+    "compas_cloud/client/connection.py", "compas_cloud/client/transports", "compas_cloud/client/future.py",
+    "compas_cloud/client/batch.py", "compas_cloud/client/callbacks.py", "compas_cloud/client/servers.py",
+    "compas_cloud/ghpython", "ghpython", "rhino_plugin", "docs/protocol.md", "examples/js", "examples/browser",
+    "compas_cloud/protocol", "compas_cloud/protocol/messages.py", "compas_cloud/protocol/codec.py",
+    "compas_cloud/protocol/arrays.py", "compas_cloud/protocol/reference.py", "compas_cloud/protocol/address.py",
+    "compas_cloud/protocol/walk.py", "compas_cloud/protocol/conversation.py",
+    "compas_cloud/protocol/conversation_server.py",
+    "compas_cloud/server", "compas_cloud/server/cli.py", "compas_cloud/server/app.py", "compas_cloud/server/http.py",
+    "compas_cloud/server/metrics.py", "compas_cloud/server/dashboard", "compas_cloud/server/session.py",
+    "compas_cloud/server/ops.py", "compas_cloud/server/calls.py", "compas_cloud/server/extra_ops.py",
+    "compas_cloud/server/batch", "compas_cloud/server/context.py", "compas_cloud/server/callbacks.py",
+    "compas_cloud/server/progress.py", "compas_cloud/server/output.py", "compas_cloud/server/gate.py",
+    "compas_cloud/server/security.py", "compas_cloud/server/risky.py", "compas_cloud/server/store.py",
+    "compas_cloud/server/shared.py", "compas_cloud/server/result_cache.py", "compas_cloud/server/memory.py",
+    "compas_cloud/server/executors",
 ]
 
 
 def architecture(path):
-    image = Image.new("RGB", (1100, 680), "white")
+    image = Image.new("RGB", (1100, 715), "white")
     draw = ImageDraw.Draw(image)
     draw.text((550, 18), "compas_cloud: the packages", fill=INK, font=font(22, True), anchor="mt")
     hosts = [
@@ -109,33 +116,39 @@ def architecture(path):
     for i, (title, lines) in enumerate(hosts):
         x = 20 + i * 216
         box(draw, (x, 60, x + 200, 130), ORANGE, title, lines)
-    box(draw, (20, 180, 480, 320), BLUE, "compas_cloud.client",
-        ["proxy.py: Proxy, RemoteFunction", "future.py, batch.py; servers.py: several servers",
-         "connection.py; transports/: websocket-client, .NET", "launcher.py: starts a local server"])
-    box(draw, (500, 180, 790, 330), BLUE, "Grasshopper and Rhino",
-        ["ghpython/: the Cloud_* components", "rhino_plugin/: CloudStart, CloudStop, ...",
-         "compas_cloud/ghpython: what they run"])
-    box(draw, (810, 180, 1080, 330), ORANGE, "other-language clients",
-        ["JSON messages", "(docs/protocol.md)", "examples/js, examples/browser"])
-    box(draw, (20, 360, 1080, 430), GREEN, "compas_cloud.protocol",
-        ["messages, values, references, binary arrays: shared by client and server, no I/O"])
-    box(draw, (20, 480, 700, 665), BLUE, "compas_cloud.server  (CPython >= 3.9, websockets)",
-        ["app.py: connections, the worker pool, shutdown, auto-stop", "session.py: one connection's requests",
-         "calls.py, callbacks.py, progress.py, output.py: calls and their events",
-         "gate.py, security.py: origins, tokens, allow/deny lists, limits",
-         "store.py, shared.py, result_cache.py: values kept on the server",
-         "http.py, dashboard/: /healthz, /metrics, the status page"])
-    box(draw, (740, 480, 1080, 665), GREEN, "executors",
-        ["executors/: a local process pool", "or a Dask cluster", "batch/: batches of tasks",
-         "offloaded calls", "", "your functions: numpy, compas, ..."])
+    box(draw, (20, 180, 560, 340), BLUE, "compas_cloud.client  (Python 2.7, IronPython, 3)",
+        ["proxy.py: Proxy, the calling API; remote.py: RemoteFunction",
+         "server_requests.py: describe, share, status, restart",
+         "local_server.py, launcher.py: connect, or launch a local server",
+         "connection.py, transports/: websocket-client, .NET ClientWebSocket",
+         "future.py, batch.py, callbacks.py; servers.py: several servers"])
+    box(draw, (580, 180, 820, 340), BLUE, "Grasshopper, Rhino",
+        ["ghpython/: Cloud_* components", "rhino_plugin/: CloudStart, ...", "compas_cloud/ghpython:",
+         "what they run"])
+    box(draw, (840, 180, 1080, 340), ORANGE, "other-language clients",
+        ["JSON messages", "(docs/protocol.md)", "examples/js,", "examples/browser"])
+    box(draw, (20, 370, 1080, 460), GREEN, "compas_cloud.protocol  (no I/O: shared by client and server)",
+        ["messages, codec, arrays (binary), reference, address, walk",
+         "conversation (the client's half) and conversation_server (the server's half)"])
+    box(draw, (20, 510, 740, 700), BLUE, "compas_cloud.server  (CPython >= 3.9, websockets)",
+        ["cli.py, app.py: the process, connections, worker pool, shutdown",
+         "http.py, metrics.py, dashboard/: /healthz, /metrics, the status page",
+         "session.py: one connection; ops.py: one handler per operation",
+         "calls.py, extra_ops.py, batch/: the operations",
+         "context.py, callbacks.py, progress.py, output.py: what a function sees",
+         "gate.py, security.py, risky.py: who may connect, what may be called",
+         "store.py, shared.py, result_cache.py, memory.py: what is kept"])
+    box(draw, (780, 510, 1080, 700), GREEN, "executors/",
+        ["worker processes:", "a local pool or a Dask cluster", "batch tasks, offloaded calls", "",
+         "your functions:", "numpy, scipy, compas, ..."])
     for i in range(4):
-        arrow(draw, (120 + i * 216, 130), (250 if i != 1 else 300, 180))
-    arrow(draw, (20 + 4 * 216 + 100, 130), (945, 180))
-    arrow(draw, (500, 255), (480, 255))
-    arrow(draw, (250, 330), (250, 360), both=True)
-    arrow(draw, (945, 330), (945, 360), both=True)
-    arrow(draw, (360, 430), (360, 480), "websocket (127.0.0.1:9009 by default)", both=True)
-    arrow(draw, (700, 590), (740, 590), both=True)
+        arrow(draw, (120 + i * 216, 130), (290, 180))
+    arrow(draw, (20 + 4 * 216 + 100, 130), (960, 180))
+    arrow(draw, (580, 260), (560, 260))
+    arrow(draw, (290, 340), (290, 370), both=True)
+    arrow(draw, (960, 340), (960, 370), both=True)
+    arrow(draw, (380, 460), (380, 510), "websocket (127.0.0.1:9009 by default)", both=True)
+    arrow(draw, (740, 605), (780, 605), both=True)
     save(image, path, **{MODULES_KEY: ARCHITECTURE_PATHS})
 
 

@@ -22,7 +22,7 @@ import os
 import socket
 import time
 
-from compas_cloud._compat import to_text
+from compas_cloud._compat import text_type, to_text
 from compas_cloud.errors import AccessDenied, CloudTimeout, NotCompasCloudServer, ServerNotFound
 from compas_cloud.protocol import address
 
@@ -71,7 +71,7 @@ class Answer(object):
 
     def excerpt(self, limit=BODY_IN_LOG):
         """Return the start of the body as text, at most ``limit`` characters."""
-        text = to_text(self.body[: limit * 4]) if self.body else u""
+        text = _text(self.body[: limit * 4]) if self.body else u""
         return text[:limit]
 
     def describe(self):
@@ -80,6 +80,13 @@ class Answer(object):
             return "no HTTP answer"
         text = "HTTP {0}".format(self.status) + (" {0}".format(self.reason) if self.reason else "")
         return text + ", server: {0}".format(self.server or "not named")
+
+
+def _text(data):
+    """Another program's bytes as text: UTF-8 where they are, U+FFFD where not (cut characters, binary)."""
+    if isinstance(data, text_type):
+        return data
+    return bytes(data).decode("utf-8", "replace")
 
 
 def _handshake_request(hostport, path, headers):
@@ -107,8 +114,8 @@ def _parse(data):
     for line in lines[1:]:
         name, sep, value = line.partition(b":")
         if sep:
-            headers[to_text(name).strip().lower()] = to_text(value).strip()
-    reason = to_text(parts[2]).strip() if len(parts) > 2 else ""
+            headers[_text(name).strip().lower()] = _text(value).strip()
+    reason = _text(parts[2]).strip() if len(parts) > 2 else ""
     return Answer(int(parts[1]), reason, headers, body)
 
 
@@ -206,7 +213,7 @@ def refused(host, port, status, token_source=None, body=b"", origin=None):
     ``token_source`` says where the token this client sent came from (None: it sent none).
     """
     where = address.format_hostport(host, port)
-    excerpt = to_text(body or b"").strip()[:BODY_IN_LOG]
+    excerpt = _text(body or b"").strip()[:BODY_IN_LOG]
     if excerpt:
         log.info("%s refused the handshake (HTTP %s): %s", where, status, excerpt)
     if status == 403:

@@ -21,7 +21,7 @@ import os
 import threading
 import time
 
-from compas_cloud.errors import CloudError, ConnectionClosed, ConnectionFailed, ReferenceNotFound, UnknownOperation
+from compas_cloud.errors import CloudError, CloudTimeout, ConnectionClosed, ConnectionFailed, ReferenceNotFound, UnknownOperation
 from compas_cloud.protocol import Reference, is_reference, reference_id
 
 #: The environment variable listing servers (``ws://host:port`` or ``host:port``, comma or space separated).
@@ -134,7 +134,7 @@ class ServerPool(object):
                 continue
             try:
                 self._refresh_load(member)
-            except (ConnectionFailed, ConnectionClosed) as error:
+            except (ConnectionFailed, ConnectionClosed, CloudTimeout) as error:  # a timeout: connecting, or load
                 self._down(member, error)
                 continue
             member.down_since = None
@@ -303,7 +303,7 @@ class ServerPool(object):
         for member in self._candidates():  # shared by another client: ask each server
             try:
                 listed = self._proxy(member).status().get("shared", {}).get("names", [])
-            except (ConnectionFailed, ConnectionClosed) as error:
+            except (ConnectionFailed, ConnectionClosed, CloudTimeout) as error:
                 self._down(member, error)
                 continue
             if any(item.get("name") == name for item in listed):
@@ -339,7 +339,7 @@ class ServerPool(object):
                 entry["status"] = self._proxy(member).status()
                 entry["alive"] = True
                 member.down_since = None
-            except (ConnectionFailed, ConnectionClosed) as error:
+            except (ConnectionFailed, ConnectionClosed, CloudTimeout) as error:
                 self._down(member, error)
                 entry["alive"] = False
                 entry["error"] = str(error)

@@ -512,8 +512,19 @@ class Server:
                 continue
             try:
                 loop.add_signal_handler(signum, self._signalled, name)
-            except (NotImplementedError, RuntimeError):  # Windows: KeyboardInterrupt ends asyncio.run
-                pass
+            except (NotImplementedError, RuntimeError):
+                # Windows' event loops have no add_signal_handler: a plain handler passes the signal on
+                # to the loop (the proactor loop wakes up for Ctrl-C since Python 3.8).
+                def passed_on(number, frame, name=name):
+                    loop.call_soon_threadsafe(self._signalled, name)
+                try:
+                    signal.signal(signum, passed_on)
+                except ValueError:  # not the main thread (a server embedded in a test or an application)
+                    pass
+
+    def calls_running(self):
+        """Return how many called functions worker threads are running now (cancelled ones included)."""
+        return self._running
 
     def busy_workers(self):
         """Return True if a worker thread is still running a call."""

@@ -122,7 +122,7 @@ async def _unshare(session, fields, decoded):
 
 async def _load(session, fields, decoded):
     server = session.server
-    return {"running_calls": server._running, "connections": len(server.sessions), "stopping": server.stopping}
+    return {"running_calls": server.calls_running(), "connections": len(server.sessions), "stopping": server.stopping}
 
 
 async def _clear_result_cache(session, fields, decoded):

@@ -140,6 +140,59 @@ def test_an_http_server_is_named_in_one_line_and_its_page_goes_to_the_log(web_se
     assert len(logged[0]) < diagnose.BODY_IN_LOG * 2
 
 
+class _AccentedPages(_Pages):
+    # A UTF-8 page whose two-byte characters straddle the bytes the client keeps of it.
+    body = (u"a" * (diagnose.BODY_IN_LOG * 4 - 1) + u"\u00e9" * 400).encode("utf-8")
+
+
+def test_a_page_in_utf8_cut_inside_a_character():
+    web = HTTPServer(("127.0.0.1", 0), _AccentedPages)
+    thread = threading.Thread(target=web.serve_forever)
+    thread.daemon = True
+    thread.start()
+    try:
+        error = raised(Proxy, port=web.server_address[1], autolaunch=False, verbose=False)
+    finally:
+        web.shutdown()
+        web.server_close()
+    check(error, NotCompasCloudServer,
+          "something other than a compas_cloud server answers at 127.0.0.1:{0} (HTTP 200 OK, server: TestPages/1.0): "
+          "give Proxy the port of a compas_cloud server, or another, free port to launch one on".format(web.server_address[1]))
+    assert error.body == u"a" * diagnose.BODY_IN_LOG
+
+
+def test_a_program_that_answers_bytes_that_are_not_text():
+    binary = socket.socket()
+    binary.bind(("127.0.0.1", 0))
+    binary.listen(5)
+    port = binary.getsockname()[1]
+
+    def answer():
+        # Every connection (the transport's, then the client's own probe) gets bytes that are no UTF-8.
+        while True:
+            try:
+                peer, _ = binary.accept()
+            except (socket.error, OSError):
+                return
+            try:
+                peer.sendall(b"\xff\xfe\x00\x80binary protocol\xc3")
+            except (socket.error, OSError):
+                pass
+            peer.close()
+
+    thread = threading.Thread(target=answer)
+    thread.daemon = True
+    thread.start()
+    try:
+        error = raised(Proxy, port=port, autolaunch=False, verbose=False, connect_timeout=2)
+    finally:
+        binary.close()
+    assert type(error) is NotCompasCloudServer, repr(error)
+    assert str(error) == (
+        "something other than a compas_cloud server answers at 127.0.0.1:{0} (it does not speak HTTP: it sent 20 "
+        "bytes): give Proxy the port of a compas_cloud server, or another, free port to launch one on".format(port))
+
+
 class _BadGateway(_Pages):
     server_version = "TestProxy/1.0"
 

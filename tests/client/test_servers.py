@@ -185,3 +185,27 @@ def test_offload_and_batch_through_a_pool(two_servers):
         assert pool.offload("builtins.sum", [ref]) == 3  # on the server holding the reference
     finally:
         pool.close()
+
+
+def test_a_server_that_never_finishes_the_handshake_is_passed_over(two_servers):
+    # A member that accepts connections and never answers (a hung server, a host behind a filter that
+    # swallows the traffic) ends in CloudTimeout, not ConnectionFailed: the pool goes on without it.
+    import socket
+
+    a, _ = two_servers
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(5)
+    try:
+        pool = Proxy(servers=["127.0.0.1:{0}".format(silent.getsockname()[1]), _address(a)], verbose=False,
+                     connect_timeout=1)
+        try:
+            for _ in range(2):
+                assert pool.call("math.hypot", [3, 4]) == 5.0
+            status = pool.status()["servers"]
+            assert [entry["alive"] for entry in status] == [False, True]
+            assert "handshake" in status[0]["error"]
+        finally:
+            pool.close()
+    finally:
+        silent.close()

@@ -23,7 +23,7 @@ TARGET = re.compile(r"^::: ([\w.]+)\s*\n((?:[ \t]+\S.*\n)*)", re.M)
 #: Classes whose instances users get from compas_cloud rather than construct: their constructor's
 #: parameters are not part of the API (the reference documents their attributes and methods).
 MADE_FOR_USERS = {
-    "compas_cloud.client.proxy.RemoteFunction": "Proxy.function",
+    "compas_cloud.client.remote.RemoteFunction": "Proxy.function",
     "compas_cloud.client.batch.Batch": "Proxy.batch",
     "compas_cloud.client.future.CallFuture": "Proxy.submit",
 }
@@ -88,7 +88,7 @@ def problems(obj, path, members=True):
 
 def test_the_reference_renders_the_objects_the_issue_names():
     names = targets()
-    for expected in ("compas_cloud.client.proxy.Proxy", "compas_cloud.client.proxy.RemoteFunction",
+    for expected in ("compas_cloud.client.proxy.Proxy", "compas_cloud.client.remote.RemoteFunction",
                      "compas_cloud.protocol.reference", "compas_cloud.client.future.CallFuture",
                      "compas_cloud.client.batch.Batch", "compas_cloud.errors", "compas_cloud.server.config.ServerConfig"):
         assert expected in names

@@ -90,6 +90,29 @@ def test_ctrl_c_says_what_still_runs_and_a_second_one_stops_now():
         ws.close()
 
 
+#: Windows' event loops have no add_signal_handler; this makes the server's loop behave the same.
+_NO_LOOP_SIGNAL_HANDLERS = """
+import asyncio
+def refused(self, *args):
+    raise NotImplementedError('as on Windows')
+asyncio.AbstractEventLoop.add_signal_handler = refused
+asyncio.SelectorEventLoop.add_signal_handler = refused
+"""
+
+
+def test_ctrl_c_twice_also_without_the_loops_signal_handlers():
+    """Windows: the signal reaches the loop through a plain signal handler; the first waits, the second stops."""
+    with ServerProcess("--shutdown-grace", "120", prelude=_NO_LOOP_SIGNAL_HANDLERS) as server:
+        ws = _start_a_long_call(server, 100)
+        os.kill(server.pid, signal.SIGINT)
+        assert server.wait_line("stopping:", 15) is not None
+        assert server.alive()
+        os.kill(server.pid, signal.SIGINT)
+        assert server.wait(30) == 0
+        assert "stopping now: 1 call abandoned" in server.lines
+        ws.close()
+
+
 def test_the_grace_period_ends_the_wait_by_itself():
     with ServerProcess("--shutdown-grace", "1") as server:
         ws = _start_a_long_call(server, 100)
