@@ -117,7 +117,9 @@ class Connection(object):
         id, and the connection drops the request later (:meth:`_drop_orphans`), once it has ended.
         """
         orphans = self._orphans
-        self._owners[rid] = weakref.ref(owner, lambda _ref, rid=rid: orphans.append(rid))
+        reference = weakref.ref(owner, lambda _ref, rid=rid: orphans.append(rid))
+        with self._lock:
+            self._owners[rid] = reference
 
     def _drop_orphans(self):
         if not self._orphans:

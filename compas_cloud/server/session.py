@@ -33,11 +33,14 @@ log = logging.getLogger("compas_cloud.server")
 #: Bytes of replies a connection may have waiting to be sent before its next request is read.
 MAX_UNSENT = 32 * 1024 * 1024
 
-#: Requests other than calls (bounded by --max-calls-per-connection) and those that wait on something
-#: else (callback replies, cancels, batch waits) a connection may have in flight before its next
-#: request is read: their replies are built at once, so a client that does not read cannot pile them up.
+#: Requests a connection may have in flight before its next request is read, other than calls (bounded
+#: by --max-calls-per-connection) and those that wait on something else (callback replies, cancels,
+#: batch waits, and what imports modules in the worker pool: describe, functions, batch submission):
+#: their replies are built at once, so a client that does not read cannot pile them up.
 MAX_OTHER_REQUESTS = 8
-_UNBOUNDED_OPS = frozenset(["call", "callback_reply", "cancel", "batch_wait", "batch_cancel", "ping"])
+_UNBOUNDED_OPS = frozenset(
+    ["call", "callback_reply", "cancel", "batch_wait", "batch_cancel", "ping", "describe", "functions", "batch"]
+)
 
 #: Messages larger than this are decoded in a worker thread, off the event loop.
 _OFFLOAD_DECODE = 256 * 1024
