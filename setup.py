@@ -10,4 +10,8 @@ from setuptools import find_packages, setup
 
 DATA_PACKAGES = ["compas_cloud.data.ghpython", "compas_cloud.data.rhino_plugin"]
 
-setup(packages=find_packages(include=["compas_cloud", "compas_cloud.*"]) + DATA_PACKAGES)
+setup(
+    packages=find_packages(include=["compas_cloud", "compas_cloud.*"]) + DATA_PACKAGES,
+    # One wheel (py2.py3) for Python 2.7 (Rhino-side CPython 2.7 scripts) and Python 3.
+    options={"bdist_wheel": {"python_tag": "py2.py3"}},
+)

@@ -16,10 +16,10 @@ IPY = sys.platform == "cli" or platform.python_implementation() == "IronPython"
 CPYTHON = platform.python_implementation() == "CPython"
 
 if PY2:
-    text_type = unicode  # noqa: F821
+    text_type = unicode
     binary_type = str
-    string_types = (str, unicode)  # noqa: F821
-    integer_types = (int, long)  # noqa: F821
+    string_types = (str, unicode)
+    integer_types = (int, long)
 else:
     text_type = str
     binary_type = bytes
@@ -50,6 +50,17 @@ def to_text(data):
     if isinstance(data, bytearray):
         data = bytes(data)
     return data.decode("utf-8")
+
+
+def native_str(text):
+    """Return ``text`` as the native ``str``, for ``__repr__`` and streams that take only ASCII on CPython 2.
+
+    On CPython 2 unicode text becomes ASCII with backslash escapes (``u"h\xe9"`` -> ``"h\\xe9"``), so
+    that formatting a non-ASCII name never raises ``UnicodeEncodeError``; elsewhere it is returned as it is.
+    """
+    if PY2 and not IPY and isinstance(text, text_type):
+        return text.encode("ascii", "backslashreplace")
+    return text
 
 
 def to_utf8(text):

@@ -269,9 +269,14 @@ def find_client_token(port=None):
     launched on ``port`` (:func:`launched_token_file`); else the default token
     file, when it exists; else None.
     """
+    return find_client_token_and_source(port)[0]
+
+
+def find_client_token_and_source(port=None):
+    """Return ``(token, where it came from)`` as :func:`find_client_token` finds it; ``(None, None)`` if none."""
     token = os.environ.get(TOKEN_ENV)
     if token:
-        return token.strip()
+        return token.strip(), "the environment variable " + TOKEN_ENV
     candidates = []
     if port is not None:
         candidates.append(launched_token_file(port))
@@ -282,5 +287,5 @@ def find_client_token(port=None):
         except (IOError, OSError):
             token = None
         if token:
-            return token
-    return None
+            return token, "the token file " + path
+    return None, None

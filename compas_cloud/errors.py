@@ -39,6 +39,31 @@ class ConnectionClosed(CloudError):
         self.reason = reason
 
 
+class ServerNotFound(ConnectionFailed):
+    """Nothing listens at the server's address (the connection was refused), or its host name is unknown."""
+
+
+class NotCompasCloudServer(ConnectionFailed):
+    """Another program answers at the server's address: an HTTP server, say.
+
+    Attributes
+    ----------
+    status : int or None
+        The HTTP status it answered the websocket handshake with (None: no HTTP answer).
+    server : str
+        Its ``Server`` header ("" when it sent none).
+    body : str
+        The start of its answer (a few hundred characters at most; also in the
+        ``compas_cloud.client`` log).
+    """
+
+    def __init__(self, message, status=None, server="", body=""):
+        ConnectionFailed.__init__(self, message)
+        self.status = status
+        self.server = server
+        self.body = body
+
+
 class CloudTimeout(CloudError):
     """A wait (connect, send, call) took longer than its timeout."""
 

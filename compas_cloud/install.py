@@ -386,8 +386,10 @@ def _compas_folders():
     version = compas_rhino._check_rhino_version(getattr(arguments, "version", None) or DEFAULT_VERSION)
     rhino_dir = compas_rhino._get_rhino_appdata_folder()
     try:
-        grasshopper_dir = compas_rhino._get_rhino_grasshopperplugin_path(version)
-    except Exception:
+        import compas_ghpython  # its public path functions, where compas has them
+
+        grasshopper_dir = os.path.dirname(compas_ghpython.get_grasshopper_userobjects_path(version))
+    except Exception:  # no compas_ghpython, or no Grasshopper folder on this system
         grasshopper_dir = None
     return RhinoFolders(version, rhino_dir, grasshopper_dir)
 

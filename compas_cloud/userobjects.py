@@ -19,8 +19,9 @@ Two layouts, one per component set:
 * ``"cpython"``: Rhino 8's script component, running CPython 3 (code as
   base64 text in a ``Script`` chunk with its language).
 
-:func:`build_userobjects` finds ``GH_IO.dll`` (:func:`find_gh_io`), loads it
-and builds a whole set into a folder; every reason it cannot is a
+:func:`build_userobjects` finds ``GH_IO.dll`` (:func:`find_gh_io`), loads it,
+builds a whole set into a folder and reads every file back through GH_IO
+(:func:`verify_userobject`) before calling it built; every reason it cannot is a
 :class:`UserObjectBuildError` that says what is missing and what to do.
 Python 2.7 and IronPython safe; .NET is imported only when building.
 """
@@ -273,25 +274,35 @@ def _major(version):
     return str(version).split(".")[0]
 
 
-def gh_io_candidates(version, environ=None, platform=None):
-    """Return where the Rhino ``version`` installation keeps ``GH_IO.dll`` on this system (paths, may not exist)."""
+def rhino_installations(version, environ=None, platform=None):
+    """Return ``[(installation folder, where its GH_IO.dll usually is)]`` for Rhino ``version`` on this system.
+
+    Windows: ``%ProgramFiles%\\Rhino 7`` (``Plug-ins\\Grasshopper\\GH_IO.dll``); macOS: ``/Applications/Rhino 7.app``
+    and ``~/Applications/Rhino 7.app`` (inside ``GrasshopperPlugin.rhp``). None of them need exist.
+    """
     environ = os.environ if environ is None else environ
     platform = platform or sys.platform
     major = _major(version)
-    candidates = []
+    found = []
     if platform.startswith("win"):
         for variable in ("ProgramW6432", "ProgramFiles"):
             root = environ.get(variable)
             if root:
-                path = os.path.join(root, "Rhino " + major, "Plug-ins", "Grasshopper", GH_IO_NAME)
-                if path not in candidates:
-                    candidates.append(path)
+                folder = os.path.join(root, "Rhino " + major)
+                entry = (folder, os.path.join(folder, "Plug-ins", "Grasshopper", GH_IO_NAME))
+                if entry not in found:
+                    found.append(entry)
     elif platform == "darwin":
         for applications in ("/Applications", os.path.join(os.path.expanduser("~"), "Applications")):
-            candidates.append(os.path.join(applications, "Rhino {0}.app".format(major), "Contents", "Frameworks",
-                                           "RhCore.framework", "Versions", "A", "Resources", "ManagedPlugIns",
-                                           "GrasshopperPlugin.rhp", GH_IO_NAME))
-    return candidates
+            folder = os.path.join(applications, "Rhino {0}.app".format(major))
+            found.append((folder, os.path.join(folder, "Contents", "Frameworks", "RhCore.framework", "Versions", "A",
+                                               "Resources", "ManagedPlugIns", "GrasshopperPlugin.rhp", GH_IO_NAME)))
+    return found
+
+
+def gh_io_candidates(version, environ=None, platform=None):
+    """Return where the Rhino ``version`` installation keeps ``GH_IO.dll`` on this system (paths, may not exist)."""
+    return [path for _, path in rhino_installations(version, environ, platform)]
 
 
 def _search(folder):
@@ -329,10 +340,16 @@ def find_gh_io(version, gh_io=None, environ=None, platform=None):
                 return found
         raise UserObjectBuildError("no {0} at {1}: give the file itself or the Rhino installation holding it".format(
             GH_IO_NAME, given))
-    candidates = gh_io_candidates(version, environ, platform)
+    installations = rhino_installations(version, environ, platform)
+    candidates = [path for _, path in installations]
     for path in candidates:
         if os.path.isfile(path):
             return path
+    for folder, _ in installations:  # an installation laid out otherwise (another Rhino release): search it
+        if os.path.isdir(folder):
+            found = _search(folder)
+            if found:
+                return found
     where = ", ".join(candidates) if candidates else "nowhere on this system (Rhino runs on Windows and macOS)"
     raise UserObjectBuildError("no Rhino {0} installation with {1} found (looked in {2}); pass --gh-io with the "
                                "Rhino installation folder or the file".format(_major(version), GH_IO_NAME, where))
@@ -417,6 +434,59 @@ def write_userobject(chunk, target, loose_chunk):
     return target
 
 
+def _read_chunk(loose_chunk, data):
+    chunk = loose_chunk("UserObject")
+    if chunk.Deserialize_Binary(data) is False:  # (a bool in the GH_IO versions that return one)
+        raise ValueError("GH_IO could not read the chunk back")
+    return chunk
+
+
+def _compare(layout, chunk, loose_chunk, where):
+    differences = []
+    for kind, key, index, value in layout.items:
+        extra = () if index is None else (index,)
+        label = "{0}/{1}{2}".format(where, key, "" if index is None else "[{0}]".format(index))
+        if kind == "bitmap":
+            continue  # drawn by .NET (or left out without a drawing library): only its presence varies
+        if not chunk.ItemExists(key, *extra):
+            differences.append(label + " is missing")
+            continue
+        if kind == "guid":
+            found, expected = str(chunk.GetGuid(key, *extra)).lower(), value.lower()
+        elif kind == "string":
+            found, expected = chunk.GetString(key, *extra), value
+        elif kind == "int32":
+            found, expected = int(chunk.GetInt32(key, *extra)), int(value)
+        elif kind == "boolean":
+            found, expected = bool(chunk.GetBoolean(key, *extra)), bool(value)
+        elif kind == "bytes":
+            found, expected = bytes(bytearray(chunk.GetByteArray(key, *extra))), bytes(bytearray(value))
+        else:  # "chunk"
+            inner = _read_chunk(loose_chunk, chunk.GetByteArray(key, *extra))
+            differences.extend(_compare(value, inner, loose_chunk, label))
+            continue
+        if found != expected:
+            differences.append("{0} is {1!r}, expected {2!r}".format(label, found, expected))
+    for name, index, child in layout.chunks:
+        found = chunk.FindChunk(name) if index is None else chunk.FindChunk(name, index)
+        label = "{0}/{1}{2}".format(where, name, "" if index is None else "[{0}]".format(index))
+        if found is None:
+            differences.append(label + " (chunk) is missing")
+        else:
+            differences.extend(_compare(child, found, loose_chunk, label))
+    return differences
+
+
+def verify_userobject(path, layout, loose_chunk):
+    """Read the ``.ghuser`` file at ``path`` back with GH_IO; return how it differs from ``layout`` (empty: not at all)."""
+    import System.IO
+    try:
+        chunk = _read_chunk(loose_chunk, System.IO.File.ReadAllBytes(path))
+        return _compare(layout, chunk, loose_chunk, os.path.basename(path))
+    except Exception as error:
+        return ["{0} cannot be read back ({1}: {2})".format(os.path.basename(path), type(error).__name__, error)]
+
+
 def component_folders(source):
     """Return the ``Cloud_*`` component folders under ``source``, sorted."""
     return sorted(path for path in glob.glob(os.path.join(source, "Cloud_*")) if os.path.isdir(path))
@@ -457,5 +527,9 @@ def build_userobjects(source, target, kind, version, gh_io=None):
             write_userobject(layout, path, loose_chunk)
         except Exception as error:
             raise UserObjectBuildError("GH_IO could not write {0} ({1}: {2})".format(path, type(error).__name__, error))
+        differences = verify_userobject(path, layout, loose_chunk)
+        if differences:
+            raise UserObjectBuildError("{0} reads back differently from what was written: {1}".format(
+                path, "; ".join(differences[:5])))
         written.append(path)
     return written

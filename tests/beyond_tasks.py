@@ -11,7 +11,7 @@ _runs = {"count": 0}
 _lock = threading.Lock()
 
 __all__ = ["scaled_sum", "runs", "grow", "add_vertex", "vertex_count", "uses_callback", "opaque", "count_and_name",
-           "total", "pid_after"]
+           "total", "pid_after", "sum_and_count"]
 
 
 def scaled_sum(values, scale=1.0, label="sum"):
@@ -109,6 +109,24 @@ def pid_after(seconds):
     """Wait ``seconds``, then return the server's process id (which server answered)."""
     time.sleep(seconds)
     return os.getpid()
+
+
+def sum_and_count(values):
+    """Add up values and count them.
+
+    Parameters
+    ----------
+    values : list of float
+        The numbers.
+
+    Returns
+    -------
+    total : float
+        Their sum.
+    count : int
+        How many there are.
+    """
+    return sum(values), len(values)
 
 
 def _private():

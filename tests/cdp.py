@@ -17,6 +17,10 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-ne
          "--hide-scrollbars"]
 
 
+#: DevTools errors that only mean the page is between two documents (a reload), so asking again is right.
+_NAVIGATING = ("navigated or closed", "Execution context was destroyed", "Cannot find context")
+
+
 class Browser(object):
     """A fresh headless Chromium (its own profile) showing one page.
 
@@ -26,13 +30,15 @@ class Browser(object):
         The page to open.
     size : tuple, optional
         The window size in pixels.
+    flags : list, optional
+        More command-line switches for Chromium.
     """
 
-    def __init__(self, url, size=(1280, 900)):
+    def __init__(self, url, size=(1280, 900), flags=()):
         import websocket
 
         self.profile = tempfile.mkdtemp(prefix="compas_cloud-chromium-")
-        command = [CHROMIUM] + FLAGS + ["--user-data-dir=" + self.profile,
+        command = [CHROMIUM] + FLAGS + list(flags) + ["--user-data-dir=" + self.profile,
                                         "--window-size={0},{1}".format(*size), url]
         self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                         start_new_session=True)
@@ -93,7 +99,13 @@ class Browser(object):
         """Evaluate ``expression`` until it is truthy; return its value (None after ``timeout``)."""
         deadline = time.time() + timeout
         while time.time() < deadline:
-            value = self.evaluate(expression)
+            try:
+                value = self.evaluate(expression)
+            except RuntimeError as error:
+                # The page may be (re)loading: its old context is gone before the new one exists.
+                if not any(text in str(error) for text in _NAVIGATING):
+                    raise
+                value = None
             if value:
                 return value
             time.sleep(0.2)

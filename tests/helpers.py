@@ -33,9 +33,17 @@ def server_env():
 class ServerProcess(object):
     """A real ``python -m compas_cloud.server`` on a free loopback port."""
 
-    def __init__(self, *args):
+    def __init__(self, *args, **options):
+        """``args``: the server's options; ``prelude=`` (Python source) runs in the server's process first."""
         self.log = tempfile.NamedTemporaryFile(prefix="compas_cloud-test-", suffix=".log", delete=False)
-        command = [server_python(), "-m", "compas_cloud.server", "--host", "127.0.0.1", "--port", "0"] + list(args)
+        prelude = options.pop("prelude", None)
+        if options:
+            raise TypeError("unknown options: {0}".format(sorted(options)))
+        if prelude:
+            start = ["-c", prelude + "\nimport runpy\nrunpy.run_module('compas_cloud.server', run_name='__main__', alter_sys=True)"]
+        else:
+            start = ["-m", "compas_cloud.server"]
+        command = [server_python()] + start + ["--host", "127.0.0.1", "--port", "0"] + list(args)
         self.process = subprocess.Popen(
             command, stdout=subprocess.PIPE, stderr=self.log, env=server_env(), cwd=ROOT, universal_newlines=True
         )

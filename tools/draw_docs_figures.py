@@ -1,16 +1,28 @@
 """Draw the documentation's figures: the packages, the components on a canvas, a typed Cloud Function, a shared model.
 
     .venv/bin/python -m pip install pillow
-    .venv/bin/python tools/draw_docs_figures.py        # writes the four PNG files of docs/assets/ named in FIGURES
+    .venv/bin/python tools/draw_docs_figures.py                    # the PNG files of docs/assets/ named in FIGURES
+    .venv/bin/python tools/draw_docs_figures.py architecture.png   # only the ones named
 
 Drawn figures, not screenshots: Grasshopper does not run here. Uses the DejaVu fonts when present.
+The components on the packages' canvas take their inputs and outputs from ghpython/components/*/metadata.json,
+and a figure records what it shows in a PNG text chunk (the component ports, the package names), which
+tests/docs/test_figures.py compares with the code: a figure drawn before the code changed fails there.
 """
+import json
 import os
+import sys
 
 from PIL import Image, ImageDraw, ImageFont
+from PIL.PngImagePlugin import PngInfo
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ASSETS = os.path.join(ROOT, "docs", "assets")
+COMPONENTS = os.path.join(ROOT, "ghpython", "components")
+
+#: The PNG text keys of what a figure shows (read back by tests/docs/test_figures.py).
+PORTS_KEY = "compas_cloud-component-ports"
+MODULES_KEY = "compas_cloud-modules"
 
 INK = (40, 44, 52)
 GREY = (120, 126, 136)
@@ -29,6 +41,21 @@ def font(size, bold=False):
         if os.path.exists(path):
             return ImageFont.truetype(path, size)
     return ImageFont.load_default()
+
+
+def save(image, path, **shown):
+    """Write ``image`` to ``path`` with what it shows (``key=json-able value``) as PNG text chunks."""
+    info = PngInfo()
+    for key, value in sorted(shown.items()):
+        info.add_text(key, json.dumps(value, sort_keys=True))
+    image.save(path, optimize=True, pnginfo=info)
+
+
+def ports(name):
+    """The input and output names of the GhPython component ``Cloud_<name>``, from its metadata.json."""
+    with open(os.path.join(COMPONENTS, "Cloud_" + name, "metadata.json")) as handle:
+        meta = json.load(handle)["ghpython"]
+    return [p["name"] for p in meta["inputParameters"]], [p["name"] for p in meta["outputParameters"]]
 
 
 def box(draw, xy, fill, title, lines=(), radius=10):
@@ -53,10 +80,32 @@ def arrow(draw, start, end, label=None, both=False):
         draw.text(mid, label, fill=GREY, font=font(13), anchor="lm")
 
 
+#: The packages and modules the architecture figure names (paths in the repository).
+ARCHITECTURE_PATHS = [
+    "compas_cloud/client", "compas_cloud/client/proxy.py", "compas_cloud/client/remote.py",
+    "compas_cloud/client/server_requests.py", "compas_cloud/client/local_server.py", "compas_cloud/client/launcher.py",
+    "compas_cloud/client/connection.py", "compas_cloud/client/transports", "compas_cloud/client/future.py",
+    "compas_cloud/client/batch.py", "compas_cloud/client/callbacks.py", "compas_cloud/client/servers.py",
+    "compas_cloud/ghpython", "ghpython", "rhino_plugin", "docs/protocol.md", "examples/js", "examples/browser",
+    "compas_cloud/protocol", "compas_cloud/protocol/messages.py", "compas_cloud/protocol/codec.py",
+    "compas_cloud/protocol/arrays.py", "compas_cloud/protocol/reference.py", "compas_cloud/protocol/address.py",
+    "compas_cloud/protocol/walk.py", "compas_cloud/protocol/conversation.py",
+    "compas_cloud/protocol/conversation_server.py",
+    "compas_cloud/server", "compas_cloud/server/cli.py", "compas_cloud/server/app.py", "compas_cloud/server/http.py",
+    "compas_cloud/server/metrics.py", "compas_cloud/server/dashboard", "compas_cloud/server/session.py",
+    "compas_cloud/server/ops.py", "compas_cloud/server/calls.py", "compas_cloud/server/extra_ops.py",
+    "compas_cloud/server/batch", "compas_cloud/server/context.py", "compas_cloud/server/callbacks.py",
+    "compas_cloud/server/progress.py", "compas_cloud/server/output.py", "compas_cloud/server/gate.py",
+    "compas_cloud/server/security.py", "compas_cloud/server/risky.py", "compas_cloud/server/store.py",
+    "compas_cloud/server/shared.py", "compas_cloud/server/result_cache.py", "compas_cloud/server/memory.py",
+    "compas_cloud/server/executors",
+]
+
+
 def architecture(path):
-    image = Image.new("RGB", (1000, 620), "white")
+    image = Image.new("RGB", (1100, 715), "white")
     draw = ImageDraw.Draw(image)
-    draw.text((500, 18), "compas_cloud: the packages", fill=INK, font=font(22, True), anchor="mt")
+    draw.text((550, 18), "compas_cloud: the packages", fill=INK, font=font(22, True), anchor="mt")
     hosts = [
         ("Rhino 7", ["GhPython, IronPython 2.7"]),
         ("Rhino 8", ["CPython 3.9, # r:"]),
@@ -65,32 +114,42 @@ def architecture(path):
         ("Node.js / browser", ["any websocket client"]),
     ]
     for i, (title, lines) in enumerate(hosts):
-        x = 20 + i * 196
-        box(draw, (x, 60, x + 180, 130), ORANGE, title, lines)
-    box(draw, (40, 180, 420, 300), BLUE, "compas_cloud.client",
-        ["Proxy, RemoteFunction, futures, batches", "transports: websocket-client, .NET ClientWebSocket",
-         "launcher (starts a local server)"])
-    box(draw, (440, 180, 700, 300), BLUE, "ghpython/, rhino_plugin/",
-        ["Grasshopper components (Cloud_*)", "Rhino commands CloudStart/Stop/..."])
-    box(draw, (720, 180, 980, 300), ORANGE, "other-language clients",
-        ["JSON messages (docs/protocol.md)", "examples/js, examples/browser"])
-    box(draw, (40, 330, 980, 400), GREEN, "compas_cloud.protocol",
-        ["messages, values, references, binary arrays: shared by client and server, no I/O"])
-    box(draw, (40, 450, 640, 600), BLUE, "compas_cloud.server  (CPython >= 3.9, websockets)",
-        ["sessions and per-connection reference stores", "calls in a worker pool; callbacks, progress, output",
-         "security: origins, tokens, allow/deny lists, limits", "status and shutdown"])
-    box(draw, (680, 450, 980, 600), GREEN, "executors",
-        ["local process pool (spawn)", "or a Dask cluster", "batches and offloaded calls",
-         "your functions: numpy, compas, ..."])
+        x = 20 + i * 216
+        box(draw, (x, 60, x + 200, 130), ORANGE, title, lines)
+    box(draw, (20, 180, 560, 340), BLUE, "compas_cloud.client  (Python 2.7, IronPython, 3)",
+        ["proxy.py: Proxy, the calling API; remote.py: RemoteFunction",
+         "server_requests.py: describe, share, status, restart",
+         "local_server.py, launcher.py: connect, or launch a local server",
+         "connection.py, transports/: websocket-client, .NET ClientWebSocket",
+         "future.py, batch.py, callbacks.py; servers.py: several servers"])
+    box(draw, (580, 180, 820, 340), BLUE, "Grasshopper, Rhino",
+        ["ghpython/: Cloud_* components", "rhino_plugin/: CloudStart, ...", "compas_cloud/ghpython:",
+         "what they run"])
+    box(draw, (840, 180, 1080, 340), ORANGE, "other-language clients",
+        ["JSON messages", "(docs/protocol.md)", "examples/js,", "examples/browser"])
+    box(draw, (20, 370, 1080, 460), GREEN, "compas_cloud.protocol  (no I/O: shared by client and server)",
+        ["messages, codec, arrays (binary), reference, address, walk",
+         "conversation (the client's half) and conversation_server (the server's half)"])
+    box(draw, (20, 510, 740, 700), BLUE, "compas_cloud.server  (CPython >= 3.9, websockets)",
+        ["cli.py, app.py: the process, connections, worker pool, shutdown",
+         "http.py, metrics.py, dashboard/: /healthz, /metrics, the status page",
+         "session.py: one connection; ops.py: one handler per operation",
+         "calls.py, extra_ops.py, batch/: the operations",
+         "context.py, callbacks.py, progress.py, output.py: what a function sees",
+         "gate.py, security.py, risky.py: who may connect, what may be called",
+         "store.py, shared.py, result_cache.py, memory.py: what is kept"])
+    box(draw, (780, 510, 1080, 700), GREEN, "executors/",
+        ["worker processes:", "a local pool or a Dask cluster", "batch tasks, offloaded calls", "",
+         "your functions:", "numpy, scipy, compas, ..."])
     for i in range(4):
-        arrow(draw, (110 + i * 196, 130), (230 if i != 1 else 260, 180))
-    arrow(draw, (20 + 4 * 196 + 90, 130), (850, 180))
-    arrow(draw, (440, 240), (420, 240))
-    arrow(draw, (230, 300), (230, 330), both=True)
-    arrow(draw, (850, 300), (850, 330), both=True)
-    arrow(draw, (340, 400), (340, 450), "websocket (127.0.0.1:9009 by default)", both=True)
-    arrow(draw, (640, 525), (680, 525), both=True)
-    image.save(path, optimize=True)
+        arrow(draw, (120 + i * 216, 130), (290, 180))
+    arrow(draw, (20 + 4 * 216 + 100, 130), (960, 180))
+    arrow(draw, (580, 260), (560, 260))
+    arrow(draw, (290, 340), (290, 370), both=True)
+    arrow(draw, (960, 340), (960, 370), both=True)
+    arrow(draw, (380, 460), (380, 510), "websocket (127.0.0.1:9009 by default)", both=True)
+    arrow(draw, (740, 605), (780, 605), both=True)
+    save(image, path, **{MODULES_KEY: ARCHITECTURE_PATHS})
 
 
 def component(draw, x, y, title, inputs, outputs, width=150, rows=1):
@@ -128,32 +187,41 @@ def wire(draw, start, end):
 
 
 def canvas(path):
-    image = Image.new("RGB", (1100, 480), CANVAS)
+    """A typical definition; the Cloud components' inputs and outputs are those of their metadata.json."""
+    width, height = 1180, 560
+    image = Image.new("RGB", (width, height), CANVAS)
     draw = ImageDraw.Draw(image)
-    for gx in range(0, 1100, 40):
-        draw.line([(gx, 0), (gx, 480)], fill=(205, 208, 213))
-    for gy in range(0, 480, 40):
-        draw.line([(0, gy), (1100, gy)], fill=(205, 208, 213))
+    grid(draw, width, height)
     draw.text((20, 16), "Grasshopper: COMPAS > Cloud (drawn figure)", fill=INK, font=font(16, True))
-    proxy = component(draw, 60, 70, "Proxy", ["host", "port", "token"], ["proxy", "status"])
-    points = component(draw, 60, 230, "Points", [], ["P"], width=110)
-    slider = component(draw, 60, 330, "Slider", [], ["z"], width=110)
-    cache = component(draw, 330, 150, "Cache", ["proxy", "data"], ["ref"])
-    call = component(draw, 600, 200, "Call", ["proxy", "function", "args", "cache"], ["result", "error"], width=170)
-    get = component(draw, 880, 220, "Get", ["proxy", "ref"], ["data"])
-    component(draw, 330, 50, "Server", ["start", "stop"], ["status"])
-    wire(draw, proxy[("out", "proxy")], cache[("in", "proxy")])
-    wire(draw, proxy[("out", "proxy")], call[("in", "proxy")])
-    wire(draw, proxy[("out", "proxy")], get[("in", "proxy")])
+    shown = dict((name, ports(name)) for name in ("Proxy", "Server", "Cache", "Call", "Get"))
+    run = component(draw, 40, 150, "Toggle", [], ["True"], width=110, rows=3)
+    points = component(draw, 40, 280, "Points", [], ["P"], width=110, rows=3)
+    slider = component(draw, 40, 420, "Slider", [], ["z"], width=110, rows=3)
+    proxy = component(draw, 220, 50, "Proxy", *shown["Proxy"], width=190)
+    matrix = component(draw, 240, 420, "Move", ["z"], ["M"], width=120, rows=3)
+    panel = component(draw, 470, 120, "Panel", [], ["text"], width=150, rows=3)
+    cache = component(draw, 470, 270, "Cache", *shown["Cache"], width=160, rows=3)
+    keep = component(draw, 470, 430, "Toggle", [], ["True"], width=110, rows=3)
+    call = component(draw, 740, 200, "Call", *shown["Call"], width=200)
+    get = component(draw, 1000, 250, "Get", *shown["Get"], width=150, rows=3)
+    component(draw, 960, 50, "Server", *shown["Server"], width=190)
+    wire(draw, run[("out", "True")], proxy[("in", "run")])
+    for target in (cache, call, get):
+        wire(draw, proxy[("out", "proxy")], target[("in", "proxy")])
     wire(draw, points[("out", "P")], cache[("in", "data")])
+    wire(draw, slider[("out", "z")], matrix[("in", "z")])
+    wire(draw, panel[("out", "text")], call[("in", "function")])
     wire(draw, cache[("out", "ref")], call[("in", "args")])
-    wire(draw, slider[("out", "z")], call[("in", "args")])
+    wire(draw, matrix[("out", "M")], call[("in", "args")])
+    wire(draw, keep[("out", "True")], call[("in", "keep")])
     wire(draw, call[("out", "result")], get[("in", "ref")])
-    draw.text((600, 170), "function = compas.geometry.transform_points_numpy", fill=INK, font=font(12))
-    draw.text((330, 250), "points sent once, kept on the server", fill=GREY, font=font(12))
-    draw.text((600, 330), "cache = True: result stays on the server", fill=GREY, font=font(12))
-    draw.text((880, 300), "fetches the moved points", fill=GREY, font=font(12))
-    image.save(path, optimize=True)
+    draw.text((470, 100), "compas.geometry.transform_points_numpy", fill=INK, font=font(12))
+    draw.text((470, 248), "points sent once, kept on the server", fill=GREY, font=font(12))
+    draw.text((740, 390), "args: one branch per argument", fill=GREY, font=font(12))
+    draw.text((740, 410), "keep = True: the result stays on the server", fill=GREY, font=font(12))
+    draw.text((1000, 350), "fetches the moved points", fill=GREY, font=font(12))
+    draw.text((960, 150), "restart or stop the server", fill=GREY, font=font(12))
+    save(image, path, **{PORTS_KEY: shown})
 
 
 def grid(draw, width, height):
@@ -241,13 +309,18 @@ FIGURES = (
 )
 
 
-def main():
+def main(names=None):
     if not os.path.isdir(ASSETS):
         os.makedirs(ASSETS)
+    known = dict(FIGURES)
+    unknown = [name for name in names or () if name not in known]
+    if unknown:
+        raise SystemExit("no such figure: {0}; the figures are {1}".format(", ".join(unknown), ", ".join(known)))
     for name, draw_figure in FIGURES:
-        draw_figure(os.path.join(ASSETS, name))
-        print("wrote docs/assets/" + name)
+        if not names or name in names:
+            draw_figure(os.path.join(ASSETS, name))
+            print("wrote docs/assets/" + name)
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

@@ -27,7 +27,7 @@ setup_venv() {
   fi
   if [ ! -f "$stamp" ] || [ "$ROOT/setup.py" -nt "$stamp" ] || [ "$ROOT/pyproject.toml" -nt "$stamp" ]; then
     say "installing compas_cloud and its test dependencies into $VENV"
-    "$PY" -m pip install --quiet --upgrade pip || return 1
+    "$PY" -m pip install --quiet --upgrade pip "setuptools>=77" wheel || return 1
     "$PY" -m pip install --quiet -e "$ROOT[test]" || return 1
     touch "$stamp"
   fi

@@ -1,7 +1,7 @@
 """Take the dashboard screenshot the docs use (docs/images/dashboard.png).
 
 A real server holding a token and a result cache, two clients (one running a call that reports progress; the other holding
-references, with a failed call, a call reporting progress and a batch of six tasks, two of them running),
+references, a shared model, with a failed call, a call reporting progress and a batch of six tasks, two of them running),
 and the page in headless Chromium given the token::
 
     .venv/bin/python tools/screenshot_dashboard.py [output.png]
@@ -51,6 +51,7 @@ def make(output, size=SIZE):
                 designer.call("numpy.linalg.norm", [[3, 4]], cache_result=True)  # one miss, two hits
             team.function("numpy.arange", cache=True)(2000000)
             team.function("numpy.linspace", cache=True)(0, 1, 500000)
+            team.share(team.call("compas.datastructures.Mesh.from_polyhedron", [12], cache=True), "site model")
             try:
                 team.function("math.sqrt")(-1)
             except Exception:
@@ -68,7 +69,7 @@ def make(output, size=SIZE):
                                        + str(browser.evaluate("document.body.innerText")))
                 time.sleep(1.5)  # one more refresh: elapsed times tick
                 shown = browser.evaluate(
-                    "Object.fromEntries(['clients', 'running', 'batches', 'recent', 'server']"
+                    "Object.fromEntries(['clients', 'running', 'batches', 'recent', 'result-cache', 'shared', 'server']"
                     ".map(id => [id, document.getElementById(id).innerText]))")
                 browser.screenshot(output)
         finally:

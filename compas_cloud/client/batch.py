@@ -87,6 +87,16 @@ def task_specs(tasks):
     A task may be ``(name, args, kwargs)``, ``(name, args)``, ``(name,)``, a
     bare name, or a dict ``{"function", "args", "kwargs"}``; the name may be a
     :class:`~compas_cloud.client.proxy.RemoteFunction` instead of a string.
+
+    Parameters
+    ----------
+    tasks : iterable
+        The tasks, in any of the forms above.
+
+    Returns
+    -------
+    list of list
+        ``[name, args, kwargs]`` for each task.
     """
     specs = []
     for number, task in enumerate(tasks):
@@ -186,7 +196,13 @@ class Batch(object):
         return connection.wait(connection.send(op, **fields), limit, op)
 
     def status(self):
-        """Return the batch's status: ``{"state", "counts", "tasks": [{"task", "state", "attempt", "worker", ...}]}``."""
+        """Return the batch's status.
+
+        Returns
+        -------
+        dict
+            ``{"state", "counts", "tasks": [{"task", "state", "attempt", "worker", ...}]}``.
+        """
         return self._request("batch_status")
 
     def wait(self, timeout=None):
@@ -210,7 +226,13 @@ class Batch(object):
         return status
 
     def cancel(self):
-        """Cancel the tasks that have not started; return the status (running tasks may still end)."""
+        """Cancel the tasks that have not started (running tasks may still end).
+
+        Returns
+        -------
+        dict
+            The batch's status, as :meth:`status`.
+        """
         return self._request("batch_cancel")
 
     def _entries(self, tasks, cache):
@@ -232,7 +254,26 @@ class Batch(object):
         return [entry.get("result") for entry in self._entries(tasks, cache)]
 
     def result(self, task, cache=False):
-        """Return the result of one task, or raise its error (a ServerSideError with its traceback)."""
+        """Return the result of one task, or raise its error.
+
+        Parameters
+        ----------
+        task : int
+            The task's index in the batch.
+        cache : bool, optional
+            Keep the result on the server and return a reference to it.
+
+        Returns
+        -------
+        object
+
+        Raises
+        ------
+        compas_cloud.errors.ServerSideError
+            The task failed; the error carries the remote traceback.
+        compas_cloud.errors.CloudError
+            The task was cancelled, or has not finished.
+        """
         entry = self._entries([task], cache)[0]
         if entry["state"] == "finished":
             return entry.get("result")
@@ -241,13 +282,30 @@ class Batch(object):
         raise CloudError("task {0} of batch {1} is {2}: it has no result".format(task, self.id, entry["state"]))
 
     def errors(self):
-        """Return ``{task index: ServerSideError}`` for the tasks that failed."""
+        """Return the errors of the tasks that failed.
+
+        Returns
+        -------
+        dict
+            ``{task index: ServerSideError}``; ``str(error)`` shows the remote traceback.
+        """
         return dict(
             (entry["task"], error_from_data(entry["error"])) for entry in self._entries(None, False) if entry["state"] == "failed"
         )
 
     def logs(self, task=None):
-        """Return what a task printed, ``{"stdout", "stderr", "worker"}``, or a list of them for every task."""
+        """Return what a task printed.
+
+        Parameters
+        ----------
+        task : int, optional
+            The task's index; by default every task's.
+
+        Returns
+        -------
+        dict or list of dict
+            ``{"stdout", "stderr", "worker"}`` of the task, or a list of them in task order.
+        """
         if task is None:
             return self._request("batch_logs")
         return self._request("batch_logs", tasks=[task])[0]

@@ -18,7 +18,7 @@ import time
 import traceback
 from itertools import chain
 
-from compas_cloud._compat import integer_types, string_types, text_type
+from compas_cloud._compat import integer_types, native_str, string_types, text_type
 from compas_cloud.protocol.walk import walk
 
 __all__ = ["Callback", "encode_callbacks", "CallEvents", "TextProgress", "format_progress", "default_progress"]
@@ -154,7 +154,11 @@ class TextProgress(object):
                 return
         self._last = key
         stream = self.stream or sys.stdout
-        stream.write("{0}: {1}\n".format(self.name, format_progress(done, total, message)))
+        line = u"{0}: {1}\n".format(self.name, format_progress(done, total, message))
+        try:
+            stream.write(line)
+        except (UnicodeError, TypeError):  # a CPython 2 stream that takes ASCII (or bytes) only
+            stream.write(native_str(line))
         stream.flush()
 
     def close(self):

@@ -21,8 +21,10 @@ only adds the threads: who reads the socket, who runs the events, who waits.
 """
 from __future__ import absolute_import
 
+import collections
 import threading
 import time
+import weakref
 
 try:
     import queue
@@ -35,6 +37,8 @@ from compas_cloud.protocol.conversation import DISPATCH, EVENT, WAKE, ClientConv
 
 #: How often (seconds) the idle reader looks at the socket.
 IDLE_POLL = 1.0
+
+_STOP = object()  # tells a call's dispatcher thread that the connection has ended
 
 # The longest single wait on the socket; waits are repeated until their deadline.
 _SLICE = 0.5
@@ -67,7 +71,9 @@ class Connection(object):
         self._leader = False  # a thread is reading the socket for everyone (guarded by _lock)
         self._sending = threading.Lock()
         self._closed = None
-        self._dispatcher = None
+        self._dispatchers = {}  # call -> the queue of its dispatcher thread (guarded by _lock)
+        self._orphans = collections.deque()  # ids of submitted calls whose future was garbage-collected
+        self._owners = {}  # id -> weak reference to the future of a submitted call
         self._idle = threading.Thread(target=self._idle_reader, name="compas_cloud-idle-reader")
         self._idle.daemon = True
         self._idle.start()
@@ -104,6 +110,32 @@ class Connection(object):
         """Send a request without waiting; return its id for :meth:`wait`."""
         return self.send_with(None, True, op, **fields)
 
+    def owned_by(self, owner, rid):
+        """Forget request ``rid`` (and its result) once ``owner``, its future, is garbage-collected unread.
+
+        The weak reference's callback may run in any thread, at any moment: it only queues the
+        id, and the connection drops the request later (:meth:`_drop_orphans`), once it has ended.
+        """
+        orphans = self._orphans
+        reference = weakref.ref(owner, lambda _ref, rid=rid: orphans.append(rid))
+        with self._lock:
+            self._owners[rid] = reference
+
+    def _drop_orphans(self):
+        if not self._orphans:
+            return
+        running = []
+        with self._lock:
+            while self._orphans:
+                rid = self._orphans.popleft()
+                call = self._core.call(rid)
+                if call is None or call.done:
+                    self._core.forget(rid)
+                    self._owners.pop(rid, None)
+                else:  # its reply (or a callback it waits on) is still to come: drop it later
+                    running.append(rid)
+        self._orphans.extend(running)
+
     def send_with(self, handler, inline, op, **fields):
         """Send a request whose events go to ``handler``; return its id for :meth:`wait`.
 
@@ -116,6 +148,7 @@ class Connection(object):
             True: the thread in :meth:`wait` runs the events. False: the
             connection's dispatcher thread does (for calls nobody waits for).
         """
+        self._drop_orphans()
         with self._lock:
             call, message = self._core.request(op, handler, inline, **fields)
         try:
@@ -274,18 +307,22 @@ class Connection(object):
                 self._dispatch(happening[1], happening[2])
 
     def _dispatch(self, pending, message):
-        # Called with the lock held.
-        if self._dispatcher is None:
-            self._dispatcher = queue.Queue()
-            thread = threading.Thread(target=self._dispatch_loop, args=(self._dispatcher,), name="compas_cloud-events")
+        # Called with the lock held. Each call has its own dispatcher thread (its events in order), so that
+        # a handler of one call that waits on another call never holds that other call's events up.
+        jobs = self._dispatchers.get(pending)
+        if jobs is None:
+            jobs = self._dispatchers[pending] = queue.Queue()
+            thread = threading.Thread(target=self._dispatch_loop, args=(pending, jobs), name="compas_cloud-events")
             thread.daemon = True
             thread.start()
-        self._dispatcher.put((pending, message))
+        jobs.put(message)
+        if message is None:  # the reply: the call's last job
+            del self._dispatchers[pending]
 
-    def _dispatch_loop(self, jobs):
+    def _dispatch_loop(self, pending, jobs):
         while True:
-            pending, message = jobs.get()
-            if pending is None:
+            message = jobs.get()
+            if message is _STOP:
                 return
             try:
                 pending.handler(message)
@@ -294,13 +331,15 @@ class Connection(object):
             if message is None:
                 with self._changed:
                     self._act(self._core.finish(pending))
+                return
 
     def _fail(self, error):
         with self._changed:
             if self._closed is None:
                 self._closed = error
-                if self._dispatcher is not None:
-                    self._dispatcher.put((None, None))
+                for jobs in self._dispatchers.values():
+                    jobs.put(_STOP)
+                self._dispatchers.clear()
             self._act(self._core.lost(self._closed))
             self._changed.notify_all()
 
@@ -309,6 +348,7 @@ class Connection(object):
             time.sleep(IDLE_POLL)
             if self._closed is not None:
                 break
+            self._drop_orphans()
             if not self._lead():
                 continue
             try:

@@ -13,9 +13,9 @@ only the interpreter, that script and plain options.
 """
 from __future__ import absolute_import
 
-import io
 import os
 
+from compas_cloud import auth
 from compas_cloud._compat import text_type
 
 _REDIRECT = u"""\
@@ -85,8 +85,10 @@ def script_command(command, log_path):
     script = os.path.splitext(log_path)[0] + "-launch.py"
     # repr of str on Python 3 and of unicode on IronPython are both valid Python 3 literals.
     text = _REDIRECT.format(log=os.path.abspath(log_path), code=code)
-    with io.open(script, "w", encoding="utf-8") as handle:
-        handle.write(text)
+    # Private (0600) and never through a symlink: the log's folder may be one other users can write to.
+    fd = auth.open_private(script, os.O_WRONLY | os.O_TRUNC)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(text.encode("utf-8"))
     return [command[0], script] + options
 
 

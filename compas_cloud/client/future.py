@@ -3,6 +3,7 @@ from __future__ import absolute_import
 
 import threading
 
+from compas_cloud._compat import native_str
 from compas_cloud.errors import CallCancelled, CloudTimeout
 
 __all__ = ["CallFuture"]
@@ -45,7 +46,7 @@ class CallFuture(object):
         self._cancelled = False
 
     def __repr__(self):
-        return "<CallFuture {0} #{1} ({2})>".format(self.name, self.id, self._state())
+        return "<CallFuture {0} #{1} ({2})>".format(native_str(self.name), self.id, self._state())
 
     def _state(self):
         if self._cancelled:
@@ -93,7 +94,22 @@ class CallFuture(object):
         return self._value
 
     def exception(self, timeout=None):
-        """Wait for the call to end and return its exception, or None if it succeeded."""
+        """Wait for the call to end and return its exception, or None if it succeeded.
+
+        Parameters
+        ----------
+        timeout : float, optional
+            Seconds to wait (None: as long as it takes).
+
+        Returns
+        -------
+        Exception or None
+
+        Raises
+        ------
+        compas_cloud.errors.CloudTimeout
+            The call did not end within ``timeout``.
+        """
         try:
             self.result(timeout)
         except CloudTimeout:
@@ -110,6 +126,11 @@ class CallFuture(object):
         its next progress report, callback, or
         :func:`compas_cloud.server.progress.check_cancelled` (Python cannot stop a
         thread from outside), and its result is dropped.
+
+        Parameters
+        ----------
+        timeout : float, optional
+            Seconds to wait for the server to confirm.
 
         Returns
         -------

@@ -30,10 +30,8 @@ made private.
 """
 from __future__ import absolute_import
 
-import errno
 import glob
 import os
-import random
 import socket
 import subprocess
 import sys
@@ -43,6 +41,7 @@ from compas_cloud import auth
 from compas_cloud._compat import CPYTHON, IPY
 from compas_cloud.errors import ServerStartError
 from compas_cloud.protocol import address
+from compas_cloud.client.server_logs import KEEP_LOGS, create_log, default_log_path, last_reason, log_dir, tail  # noqa: F401
 
 ENV_PYTHON = "COMPAS_CLOUD_PYTHON"
 
@@ -51,7 +50,8 @@ ENV_PYTHON = "COMPAS_CLOUD_PYTHON"
 _BOOTSTRAP = """\
 import sys
 if sys.version_info < (3, 9):
-    sys.exit("compas_cloud server needs Python >= 3.9; %s is Python %s" % (sys.executable, sys.version.split()[0]))
+    sys.stderr.write("compas_cloud server needs Python >= 3.9, not Python %s\\n" % sys.version.split()[0])
+    sys.exit({wrong})
 import importlib.util
 spec = importlib.util.spec_from_file_location("compas_cloud", {init!r}, submodule_search_locations=[{package!r}])
 module = importlib.util.module_from_spec(spec)
@@ -77,6 +77,9 @@ def is_local(host):
 
 #: Exit code of the bootstrap when the interpreter lacks the server's dependencies.
 MISSING_DEPENDENCIES = 3
+
+#: Exit code of the bootstrap when the interpreter is older than Python 3.9.
+WRONG_PYTHON = 4
 
 
 def is_store_stub(path):
@@ -136,7 +139,9 @@ def windows_install_candidates(environ=None):
 
 
 def _python_in(directory):
-    for relative in ("python.exe", os.path.join("bin", "python3"), os.path.join("bin", "python"), "python3", "python"):
+    # A conda environment or an install folder (python.exe), a venv on Windows (Scripts), elsewhere (bin).
+    for relative in ("python.exe", os.path.join("Scripts", "python.exe"), os.path.join("bin", "python3"),
+                     os.path.join("bin", "python"), "python3", "python"):
         candidate = os.path.join(directory, relative)
         if os.path.isfile(candidate):
             return candidate
@@ -185,7 +190,10 @@ def find_python(explicit=None, path=None, windows=None):
         found = _python_in(explicit) if os.path.isdir(explicit) else explicit
         if found and (os.path.isfile(found) or which(found, path, windows)):
             return (found if os.path.isfile(found) else which(found, path, windows)), "the python argument"
-        raise ServerStartError("the python argument {0!r} is not an interpreter".format(explicit))
+        raise ServerStartError(
+            "the python argument {0!r} is not an interpreter: pass the path of a CPython >= 3.9 (its python.exe or "
+            "bin/python3) or the folder of its environment".format(explicit)
+        )
     env = os.environ.get(ENV_PYTHON)
     if env:
         found = _python_in(env) if os.path.isdir(env) else env
@@ -214,103 +222,17 @@ def find_python(explicit=None, path=None, windows=None):
     )
 
 
-#: Logs kept per port (older ones are removed when a server is launched).
-KEEP_LOGS = 10
-
-
-def log_dir():
-    """Return the folder of launched servers' logs: ``logs`` in the per-user folder (not created)."""
-    return os.path.join(auth.config_dir(), "logs")
-
-
-def default_log_path(port):
-    """Return the newest log of a server launched for ``port``, or None if there is none."""
-    logs = sorted(glob.glob(os.path.join(log_dir(), "server-{0}-*.log".format(int(port)))))
-    return logs[-1] if logs else None
-
-
-def _prune_logs(port):
-    logs = sorted(glob.glob(os.path.join(log_dir(), "server-{0}-*.log".format(int(port)))))
-    for old in logs[:-KEEP_LOGS]:
-        for path in (old, os.path.splitext(old)[0] + "-launch.py"):
-            try:
-                os.remove(path)
-            except OSError:
-                pass
-
-
-def create_log(port, log_path=None):
-    """Create the log file of a server about to be launched; return ``(path, fd)``.
-
-    By default a new file ``server-<port>-<time>-<pid>-<n>.log`` in
-    :func:`log_dir` (0700): names sort by time, and two clients launching at
-    once get a file each. The file is created 0600 without following a
-    symlink (an existing name is never reused).
-
-    Raises
-    ------
-    ServerStartError
-        The folder or the file cannot be created privately.
-    """
-    try:
-        if log_path:
-            auth.makedirs_private(os.path.dirname(os.path.abspath(log_path)))
-            return log_path, auth.open_private(log_path, os.O_WRONLY | os.O_TRUNC)
-        folder = log_dir()
-        auth.makedirs_private(folder)
-        _check_private_folder(folder)
-        _prune_logs(port)
-        stamp = time.strftime("%Y%m%d-%H%M%S")
-        for attempt in range(20):
-            name = "server-{0}-{1}-{2}-{3:04d}.log".format(int(port), stamp, os.getpid(), random.randint(0, 9999))
-            path = os.path.join(folder, name)
-            try:
-                return path, auth.open_private(path, os.O_WRONLY | os.O_EXCL)
-            except OSError as error:
-                if error.errno != errno.EEXIST:
-                    raise
-        raise OSError(errno.EEXIST, "no free log file name", folder)
-    except (IOError, OSError) as error:
-        raise ServerStartError("cannot create the log file of a server on port {0}: {1}".format(port, error))
-
-
-def _check_private_folder(folder):
-    if not hasattr(os, "fchmod") or os.name == "nt":
-        return  # IronPython's os.stat reports 0666 whatever the mode: trust make_private there
-    info = os.lstat(folder)
-    import stat
-
-    if stat.S_ISLNK(info.st_mode) or not stat.S_ISDIR(info.st_mode):
-        raise OSError(errno.ELOOP, "not a folder (a symlink?)", folder)
-    if hasattr(os, "getuid") and info.st_uid != os.getuid():
-        raise OSError(errno.EPERM, "the folder belongs to another user", folder)
-    if info.st_mode & 0o077:
-        os.chmod(folder, 0o700)
-
-
 def server_command(python, host, port, auto_stop=None, extra=None):
     """Return the command line that runs this compas_cloud package's server with ``python``."""
     package = os.path.dirname(os.path.abspath(__file__))
     package = os.path.dirname(package)  # compas_cloud/client -> compas_cloud
-    code = _BOOTSTRAP.format(init=os.path.join(package, "__init__.py"), package=package, missing=MISSING_DEPENDENCIES)
+    code = _BOOTSTRAP.format(
+        init=os.path.join(package, "__init__.py"), package=package, missing=MISSING_DEPENDENCIES, wrong=WRONG_PYTHON
+    )
     command = [python, "-c", code, "--host", host, "--port", str(port)]
     if auto_stop is not None:
         command += ["--auto-stop", str(auto_stop)]
     return command + list(extra or [])
-
-
-def tail(path, lines=20):
-    """Return the last ``lines`` lines of a text file (empty if it cannot be read)."""
-    try:
-        with open(path, "rb") as handle:
-            handle.seek(0, 2)
-            size = handle.tell()
-            handle.seek(max(0, size - 16384))
-            data = handle.read()
-    except (IOError, OSError):
-        return ""
-    text = data.decode("utf-8", "replace")
-    return "\n".join(text.splitlines()[-lines:])
 
 
 class LaunchedServer(object):
@@ -358,8 +280,8 @@ class LaunchedServer(object):
 
     def failure(self, why):
         return ServerStartError(
-            "the compas_cloud server did not start with {0} (chosen from {1}): {2}.\n"
-            "Last lines of its log {3}:\n{4}".format(self.python, self.how_found, why, self.log_path, tail(self.log_path) or "(empty)")
+            "the compas_cloud server did not start with {0} (chosen from {1}): {2}; its log {3} says why (last "
+            "lines below)\n{4}".format(self.python, self.how_found, why, self.log_path, tail(self.log_path) or "(empty)")
         )
 
 
@@ -556,10 +478,28 @@ def launch(host, port, python=None, auto_stop=10.0, timeout=60.0, log_path=None,
             code = server.process.poll()
             if code == MISSING_DEPENDENCIES:
                 raise ServerStartError(
-                    "the compas_cloud server cannot run on {0} (chosen from {1}): that interpreter lacks the server's "
-                    "dependencies ({2}). Install them there with:\n    \"{0}\" -m pip install \"compas_cloud[server]\"\n"
-                    "or pick another interpreter (Proxy(python=...) or {3})".format(
-                        path, how_found, tail(log_path, 1).strip() or "websockets is missing", ENV_PYTHON))
+                    "the compas_cloud server cannot run on {0} (chosen from {1}): it lacks the server's dependencies "
+                    "({2}); install them there with: \"{0}\" -m pip install \"compas_cloud[server]\" (or pick another "
+                    "interpreter: Proxy(python=...) or {3})".format(
+                        path, how_found, last_reason(log_path, "websockets is missing").rpartition(": ")[2], ENV_PYTHON))
+            if code == WRONG_PYTHON:
+                raise ServerStartError(
+                    "the compas_cloud server cannot run on {0} (chosen from {1}): it {2}; pass a CPython >= 3.9 with "
+                    "Proxy(python=...) or the environment variable {3}".format(
+                        path, how_found, last_reason(log_path, "needs Python >= 3.9"), ENV_PYTHON))
             raise server.failure("it exited with code {0}".format(code))
         time.sleep(0.05)
     raise server.failure("it did not listen at {0}:{1} within {2:g} s".format(host, port, timeout))
+
+
+def local_server(host, port, **options):
+    """Return the :class:`~compas_cloud.client.local_server.LocalServer` for ``host:port`` (nothing is started yet).
+
+    ``options`` are those of :class:`~compas_cloud.client.local_server.LocalServer`
+    (``python``, ``autolaunch``, ``auto_stop``, ``launch_timeout``, ``token``,
+    ``server_options``, ``scheme``); its ``connect_or_launch`` launches a server
+    with :func:`launch` when none answers.
+    """
+    from compas_cloud.client.local_server import LocalServer
+
+    return LocalServer(host, port, **options)

@@ -6,13 +6,15 @@ import threading
 
 from compas_cloud import __version__, auth
 from compas_cloud._compat import describe_runtime
-from compas_cloud.client import launcher
+from compas_cloud.client import diagnose, launcher, references
 from compas_cloud.client.callbacks import CallEvents, encode_callbacks
 from compas_cloud.client.connection import Connection
 from compas_cloud.client.future import CallFuture
+from compas_cloud.client.remote import RemoteFunction
+from compas_cloud.client.server_requests import ServerRequests
 from compas_cloud.client.servers import ServerPool, servers_from_env
 from compas_cloud.client.transports import select_transport
-from compas_cloud.errors import AccessDenied, CloudError, CloudTimeout, ConnectionFailed, ProtocolMismatch
+from compas_cloud.errors import AccessDenied, CloudError, CloudTimeout, ConnectionFailed, ProtocolError, ProtocolMismatch
 from compas_cloud.protocol.arrays import ENCODING as ARRAYS_ENCODING
 from compas_cloud.protocol import PROTOCOL_VERSION, Reference, address, reference_id
 
@@ -21,70 +23,19 @@ from compas_cloud.protocol import PROTOCOL_VERSION, Reference, address, referenc
 _ARRAY_MODES = ("lists", "numpy", "json")
 
 
-class RemoteFunction(object):
-    """A function on the server, called like a local one.
-
-    Returned by :meth:`Proxy.function`; calling it sends the arguments,
-    runs the function on the server and returns its result (or a
-    :class:`~compas_cloud.protocol.Reference` to it when ``cache`` is True).
-    Client-side functions among the arguments become callbacks the server
-    can call while the function runs (see docs/protocol.md).
-    """
-
-    def __init__(self, proxy, name, cache=False, timeout=None, progress=None, output=None, cache_result=False):
-        self.proxy = proxy
-        self.name = name
-        self.cache = cache
-        self.cache_result = cache_result
-        self.timeout = timeout
-        self.progress = progress
-        self.output = output
-
-    def __call__(self, *args, **kwargs):
-        return self.proxy.call(
-            self.name, args, kwargs, cache=self.cache, timeout=self.timeout, progress=self.progress, output=self.output,
-            cache_result=self.cache_result,
-        )
-
-    def submit(self, *args, **kwargs):
-        """Send the call and return at once a :class:`~compas_cloud.client.future.CallFuture`.
-
-        The handle offers ``result(timeout)``, ``done()``, ``cancel()`` and
-        ``progress``; many calls may be in flight on one connection.
-        """
-        return self.proxy.submit(
-            self.name, args, kwargs, cache=self.cache, progress=self.progress, output=self.output,
-            cache_result=self.cache_result,
-        )
-
-    def __repr__(self):
-        return "<remote function {0}{1}>".format(self.name, " (cached)" if self.cache else "")
-
-
 def parse_url(url):
-    """Return ``(scheme, host, port)`` of ``ws://host:port`` or ``wss://host:port`` (IPv6 hosts in brackets).
+    """Return ``(scheme, host, port)`` of ``ws://host:port`` or ``wss://host:port`` (see :func:`compas_cloud.protocol.address.parse_url`).
 
     Raises
     ------
     ValueError
         Another scheme, or no host.
     """
-    scheme, sep, rest = url.partition("://")
-    scheme = scheme.lower()
-    if not sep or scheme not in ("ws", "wss"):
-        raise ValueError("the server's url must start with ws:// or wss://, not {0!r}".format(url))
-    hostport = rest.split("/", 1)[0]
-    if hostport.startswith("["):
-        host, _, port = hostport[1:].partition("]")
-        port = port[1:]
-    else:
-        host, _, port = hostport.partition(":")
-    if not host:
-        raise ValueError("no host in the server's url {0!r}".format(url))
-    return scheme, host, int(port) if port else (443 if scheme == "wss" else 80)
+    scheme, host, port, _ = address.parse_url(url)
+    return scheme, host, port
 
 
-class Proxy(object):
+class Proxy(ServerRequests):
     """A connection to a compas_cloud server, launching a local one if none answers.
 
     Parameters
@@ -189,34 +140,43 @@ class Proxy(object):
         servers=None,
     ):
         self.scheme = "ws"
+        self._by_url = url is not None  # a pool's members, among others: no "let the proxy launch one" hint
         if url is not None:
             self.scheme, host, port = parse_url(url)
         self.host = host
         self.port = int(port)
         self.cafile = cafile
         self.verify = verify
-        self.python = python
-        self.autolaunch = autolaunch
         self.timeout = timeout
         self.connect_timeout = connect_timeout
-        self.launch_timeout = launch_timeout
-        self.auto_stop = auto_stop
         self.verbose = verbose
-        self.token = token
         self.progress = progress
         self.output = output
         self.transport_class = select_transport(transport)
         if arrays not in _ARRAY_MODES:
             raise ValueError("arrays must be one of {0}, not {1!r}".format(", ".join(_ARRAY_MODES), arrays))
         self.arrays = arrays
-        self.server_options = list(server_options or [])
-        self.launched = None
+        #: Where the server is, connect-or-launch, the token, the launched server's lifecycle.
+        self.server = launcher.local_server(
+            host, port, scheme=self.scheme, python=python, autolaunch=autolaunch, auto_stop=auto_stop,
+            launch_timeout=launch_timeout, token=token, server_options=server_options,
+        )
         self.server_info = None
         self._connection = None
         self._lock = threading.RLock()
-        self._connect_or_launch()
+        self._say(self.server.connect_or_launch(self._connect))
 
     # -- connecting -----------------------------------------------------------------
+
+    @property
+    def launched(self):
+        """The :class:`~compas_cloud.client.launcher.LaunchedServer` this proxy started, or None."""
+        return self.server.launched
+
+    @property
+    def token(self):
+        """str or None: The token given to the proxy (see :meth:`LocalServer.client_token` for the one presented)."""
+        return self.server.token
 
     @property
     def url(self):
@@ -240,7 +200,24 @@ class Proxy(object):
     def _connect(self):
         transport = self.transport_class()
         tls = {"cafile": self.cafile, "verify": self.verify} if self.scheme == "wss" else None
-        transport.connect(self.url, self.connect_timeout, headers=auth.auth_headers(self._token()), tls=tls)
+        token, source = self.server.client_token_and_source()
+        headers = auth.auth_headers(token)
+        try:
+            transport.connect(self.url, self.connect_timeout, headers=headers, tls=tls)
+        except AccessDenied as error:
+            # Worded here, not by the transport, so the line is the same on every transport.
+            raise diagnose.refused(self.host, self.port, error.status, source if token else None, str(error))
+        except ConnectionFailed as error:
+            local_launch_off = (not self.server.autolaunch and not self._by_url and self.scheme == "ws"
+                                and launcher.is_local(self.host))
+            better = diagnose.explain(self.url, headers, self.connect_timeout, source if token else None, local_launch_off)
+            if better is None:
+                raise
+            diagnose.log.debug("connecting to %s failed: %s", self.url, error)
+            raise better
+        except CloudTimeout as error:
+            diagnose.log.debug("connecting to %s: %s", self.url, error)
+            raise self._slow_handshake()
         connection = Connection(transport)
         client = {"name": "compas_cloud", "version": __version__, "python": describe_runtime(), "transport": transport.name}
         if self.arrays != "json":
@@ -249,10 +226,13 @@ class Proxy(object):
             info = connection.request("hello", timeout=self.connect_timeout, client=client)
         except CloudTimeout:
             connection.close()
-            raise ProtocolMismatch(
-                "the server at {0} did not answer the compas_cloud handshake within {1:g} s: "
-                "it may be another program, or a compas_cloud older than 0.5".format(self.address, self.connect_timeout)
-            )
+            raise ProtocolMismatch(self._foreign_websocket(
+                "it did not answer the compas_cloud handshake within {0:g} s".format(self.connect_timeout)))
+        except ProtocolError as error:
+            connection.close()
+            diagnose.log.info("the answer of %s to the compas_cloud handshake: %s", self.address,
+                              str(error)[:diagnose.BODY_IN_LOG])
+            raise ProtocolError(self._foreign_websocket("this client cannot read its answer to the compas_cloud handshake"))
         except Exception:
             connection.close()
             raise
@@ -269,29 +249,24 @@ class Proxy(object):
         self._connection = connection
         self._say("connected to cloud using {0}!".format(transport.label))
 
-    def _token(self):
-        if self.token:
-            return self.token
-        if self.launched is not None and getattr(self.launched, "token", None):
-            return self.launched.token
-        return auth.find_client_token(self.port if launcher.is_local(self.host) else None)
+    def _foreign_websocket(self, what):
+        server = diagnose.websocket_server(self.url, self.connect_timeout) or "not named"
+        return (
+            "something other than a compas_cloud server answers at {0} (a websocket service, server: {1}): {2}; give "
+            "Proxy the port of a compas_cloud server (one older than 0.5 needs updating)".format(self.address, server, what)
+        )
 
-    def _connect_or_launch(self):
-        try:
-            self._connect()
-        except AccessDenied:
-            raise  # a server is there and refused us (token, origin): launching another cannot help
-        except ConnectionFailed:
-            if not (self.autolaunch and self.scheme == "ws" and launcher.is_local(self.host)):
-                raise
-            self.launched = launcher.launch(
-                self.host, self.port, python=self.python, auto_stop=self.auto_stop, timeout=self.launch_timeout,
-                token=self.token, extra_args=self.server_options,
+    def _slow_handshake(self):
+        if launcher.port_open(launcher.local_address(self.host), self.port, 1.0):
+            return CloudTimeout(
+                "{0} accepted the connection but did not finish the websocket handshake within {1:g} s: it is not a "
+                "compas_cloud server, or one too busy to answer; check the port, or raise "
+                "Proxy(connect_timeout=...)".format(self.address, self.connect_timeout)
             )
-            self._connect()
-            self._say("Started a new server at {0} (log: {1})".format(self.address, self.launched.log_path))
-        else:
-            self._say("Reconnected to an existing server at {0}".format(self.address))
+        return CloudTimeout(
+            "nothing answered at {0} within {1:g} s: check the address (and a firewall between here and "
+            "there)".format(self.address, self.connect_timeout)
+        )
 
     def reconnect(self):
         """Connect again (launching a server if none answers); stored references of the old connection are gone."""
@@ -299,7 +274,7 @@ class Proxy(object):
             if self._connection is not None:
                 self._connection.close()
                 self._connection = None
-            self._connect_or_launch()
+            self._say(self.server.connect_or_launch(self._connect))
 
     @property
     def connection(self):
@@ -364,11 +339,29 @@ class Proxy(object):
 
         Callbacks, progress and output of the call are handled by the
         connection's event thread.
+
+        Parameters
+        ----------
+        name : str
+            The function's dotted name.
+        args : sequence, optional
+            Its positional arguments.
+        kwargs : dict, optional
+            Its keyword arguments.
+        cache, progress, output, cache_result : optional
+            As for :meth:`function`.
+
+        Returns
+        -------
+        compas_cloud.client.future.CallFuture
+            Its ``result(timeout)`` waits for the answer.
         """
         connection = self.connection
         fields, events = self._call_fields(connection, name, args, kwargs, cache, progress, output, cache_result)
         rid = connection.send_with(events, False, "call", **fields)
-        return CallFuture(connection, rid, name, events)
+        future = CallFuture(connection, rid, name, events)
+        connection.owned_by(future, rid)  # a future dropped unread frees its entry and result
+        return future
 
     def call(self, name, args=(), kwargs=None, cache=False, timeout=None, progress=None, output=None, cache_result=False):
         """Run the function ``name`` on the server with ``args`` and ``kwargs``.
@@ -376,6 +369,27 @@ class Proxy(object):
         References (:class:`Reference`) anywhere in the arguments stand for
         the values stored on the server. With ``cache_result=True`` the server
         may answer from its result cache (see :meth:`function`).
+
+        Parameters
+        ----------
+        name : str
+            The function's dotted name.
+        args : sequence, optional
+            Its positional arguments; client-side functions among them become callbacks.
+        kwargs : dict, optional
+            Its keyword arguments.
+        cache : bool, optional
+            Keep the result on the server and return a reference to it.
+        timeout : float, optional
+            Seconds to wait (the proxy's ``timeout`` by default); the call is
+            cancelled on the server when they run out.
+        progress, output, cache_result : optional
+            As for :meth:`function`.
+
+        Returns
+        -------
+        object
+            The function's result, or a :class:`Reference` to it with ``cache=True``.
 
         Raises
         ------
@@ -387,7 +401,7 @@ class Proxy(object):
         fields, events = self._call_fields(connection, name, args, kwargs, cache, progress, output, cache_result)
         rid = connection.send_with(events, True, "call", **fields)
         try:
-            return connection.wait(rid, timeout, "the call to {0}".format(name))
+            return connection.wait(rid, timeout, u"the call to {0}".format(name))
         except CloudTimeout:
             # Nobody will read this result: ask the server to stop the call (it stops at its next
             # progress report or callback; a function that never reports runs on, its result dropped).
@@ -407,6 +421,22 @@ class Proxy(object):
         (``--executor``), so a heavy call leaves the server process. Servers
         can also route every call of a function there (``--offload NAME``).
         ``cache_result=True`` lets the server answer from its result cache.
+
+        Parameters
+        ----------
+        name : str
+            The function's dotted name.
+        args : sequence, optional
+            Its positional arguments (no callbacks: the function runs in another process).
+        kwargs : dict, optional
+            Its keyword arguments.
+        cache, timeout, cache_result : optional
+            As for :meth:`call`.
+
+        Returns
+        -------
+        object
+            The function's result, or a :class:`Reference` to it with ``cache=True``.
         """
         fields = dict(function=name, args=list(args), kwargs=dict(kwargs or {}), cache=bool(cache), executor=True)
         if cache_result:
@@ -423,6 +453,10 @@ class Proxy(object):
             References among the arguments (:meth:`cache`) are sent to the workers once per batch.
         on_event : callable, optional
             Called with each status event of the batch (a dict) while it runs.
+
+        Returns
+        -------
+        compas_cloud.client.batch.Batch
         """
         from compas_cloud.client.batch import Batch, BatchEvents, task_specs
 
@@ -435,123 +469,84 @@ class Proxy(object):
         return batch
 
     def cache(self, data):
-        """Send ``data`` to the server once and return a :class:`Reference` to it."""
-        return self._request("cache", self.timeout, data=data)
+        """Send ``data`` to the server once and return a :class:`Reference` to it.
 
-    def get(self, ref):
-        """Return the value behind a reference."""
-        return self._request("get", self.timeout, ref=reference_id(ref))
-
-    def free(self, ref):
-        """Delete the value behind a reference (or a list of references) from the server."""
-        refs = ref if isinstance(ref, (list, tuple)) else [ref]
-        return self._request("free", self.timeout, refs=[reference_id(item) for item in refs])
-
-    def clear(self):
-        """Delete every value this connection stored; return how many there were."""
-        return self._request("clear", self.timeout)
-
-    # -- describing, sharing, the result cache ------------------------------------------
-
-    def describe(self, name):
-        """Return the server's description of the function ``name``.
+        Parameters
+        ----------
+        data : object
+            Any value a call could take as an argument.
 
         Returns
         -------
-        dict
-            ``name``, ``summary``, ``doc``, ``signature``, ``parameters`` (each
-            with ``name``, ``kind``, ``has_default``, ``default``, ``annotation``,
-            ``type``, ``description``) and ``returns`` (docs/protocol.md).
+        Reference
+            Pass it as an argument in place of the value; it stays valid until
+            freed or until this connection closes.
+        """
+        return self._request("cache", self.timeout, data=data)
+
+    def get(self, ref):
+        """Return the value behind a reference.
+
+        Parameters
+        ----------
+        ref : Reference or dict
+            A reference of this connection (``{"cached": id}`` works too).
+
+        Returns
+        -------
+        object
 
         Raises
         ------
-        compas_cloud.errors.FunctionNotFound, compas_cloud.errors.FunctionNotAllowed
-            As a call to ``name`` would.
+        compas_cloud.errors.ReferenceNotFound
+            The reference was freed, or belongs to another connection.
         """
-        return self._request("describe", self.timeout, function=name)
+        return self._request("get", self.timeout, ref=reference_id(ref))
 
-    def functions(self, module):
-        """Return the names of the functions of ``module`` that this server lets clients call."""
-        return self._request("functions", self.timeout, module=module)
+    def free(self, ref):
+        """Delete the value behind a reference (or a list of references) from the server.
 
-    def share(self, ref, name):
-        """Publish the stored value behind ``ref`` under ``name`` for the other clients of this server."""
-        return self._request("share", self.timeout, ref=reference_id(ref), name=name)
-
-    def shared(self, name):
-        """Return a reference of this connection to the value shared under ``name``."""
-        return self._request("shared", self.timeout, name=name)
-
-    def unshare(self, name):
-        """Remove the shared name ``name`` (references taken from it stay valid)."""
-        return self._request("unshare", self.timeout, name=name)
-
-    def clear_result_cache(self):
-        """Empty the server's result cache; return how many results it held."""
-        return self._request("clear_result_cache", self.timeout)
-
-    # -- the server ------------------------------------------------------------------------
-
-    def check(self, timeout=None):
-        """Return True if the server answers, False otherwise (never raises)."""
-        try:
-            return self._request("ping", timeout or self.connect_timeout) == "pong"
-        except CloudError:
-            return False
-
-    def version(self):
-        """Return the versions of compas_cloud, the protocol, Python, compas, numpy and websockets on the server."""
-        return self._request("version", self.connect_timeout)
-
-    def status(self):
-        """Return the server's status: address, version, clients, stored references and their memory, counters."""
-        return self._request("status", self.timeout)
-
-    def shutdown(self):
-        """Stop the server (for every client); running calls get its grace period to finish."""
-        with self._lock:
-            try:
-                self._request("shutdown", self.connect_timeout)
-            finally:
-                self.close()
-            if self.launched is not None:
-                self.launched.wait(30.0)
-
-    def restart(self):
-        """Stop the server this proxy launched and launch it again with the same options; every stored reference is lost.
-
-        The new server gets the interpreter, token, auto-stop and server
-        options (allow/deny lists, workers, ...) the first one had.
-
-        Raises
-        ------
-        CloudError
-            The server was not launched by this proxy (it was running already,
-            or it is on another machine): it is left running, untouched.
+        Parameters
+        ----------
+        ref : Reference or list of Reference
+            What to delete.
         """
-        if not launcher.is_local(self.host):
-            raise CloudError("cannot restart the server at {0}: it is not on this machine".format(self.address))
-        if self.launched is None or getattr(self.launched, "options", None) is None:
-            raise CloudError(
-                "cannot restart the server at {0}: this proxy did not launch it (it was already running when the proxy "
-                "connected), so it does not know how it was started. Restart it where it was started, or stop it "
-                "(shutdown) and connect again to launch one".format(self.address)
-            )
-        with self._lock:
-            options = self.launched.options
-            if self._connection is not None:
-                try:
-                    self.shutdown()
-                except CloudError:
-                    pass
-            if not launcher.wait_until_closed(self.host, self.port, 30.0):
-                raise CloudError(
-                    "cannot restart the server at {0}: something still listens there 30 s after the "
-                    "shutdown request (a server this client may not stop?)".format(self.address)
-                )
-            self.launched = options.launch()
-            self._connect()
-            self._say("Restarted the server at {0}".format(self.address))
+        refs = ref if isinstance(ref, (list, tuple)) else [ref]
+        return self._request("free", self.timeout, refs=[reference_id(item) for item in refs])
+
+    def replace(self, old, new):
+        """Free the stored value ``old`` and return ``new``: a loop's way to keep one stored value at a time.
+
+        ``points = proxy.replace(points, step(points, matrix))`` computes the
+        next step from the stored ``points``, frees them, and keeps the new
+        reference: the server holds one step, not one per step. Anything that
+        is not a reference (the loop's first, local value), or the same
+        reference as ``new``, is left alone; a reference already freed is not
+        an error.
+
+        Parameters
+        ----------
+        old : object
+            The value ``new`` replaces: a :class:`Reference` to free, or any other value.
+        new : object
+            What replaces it (a :class:`Reference`, usually).
+
+        Returns
+        -------
+        object
+            ``new``.
+        """
+        return references.replace(self, old, new)
+
+    def clear(self):
+        """Delete every value this connection stored.
+
+        Returns
+        -------
+        int
+            How many values there were.
+        """
+        return self._request("clear", self.timeout)
 
     def close(self):
         """Close the connection. A server this proxy launched stops once no client is left."""

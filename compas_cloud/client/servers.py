@@ -6,7 +6,7 @@
 
 - a call without references goes to the live server with the fewest calls
   running (those this client has in flight there, plus the server's own count
-  from its last ``status``), and to the next server if the chosen one cannot
+  from its last ``load``), and to the next server if the chosen one cannot
   be reached or goes away before answering;
 - references stay bound to the server that holds them: a call, ``get``,
   ``free`` or ``share`` that uses a reference goes there (references of two
@@ -21,8 +21,9 @@ import os
 import threading
 import time
 
-from compas_cloud.errors import CloudError, ConnectionClosed, ConnectionFailed, ReferenceNotFound
+from compas_cloud.errors import CloudError, CloudTimeout, ConnectionClosed, ConnectionFailed, ReferenceNotFound, UnknownOperation
 from compas_cloud.protocol import Reference, is_reference, reference_id
+from compas_cloud.protocol.walk import MAX_DEPTH, TooDeep
 
 #: The environment variable listing servers (``ws://host:port`` or ``host:port``, comma or space separated).
 SERVERS_ENV = "COMPAS_CLOUD_SERVERS"
@@ -55,6 +56,7 @@ class _Member(object):
         self.load_time = 0.0
         self.down_since = None
         self.error = None
+        self.has_load_op = True
 
     def usable(self):
         return self.down_since is None or time.time() - self.down_since >= RETRY_AFTER
@@ -111,8 +113,15 @@ class ServerPool(object):
     def _refresh_load(self, member):
         if time.time() - member.load_time < LOAD_AGE:
             return
-        status = self._proxy(member).status()
-        member.load = int(status.get("running_calls") or 0)
+        proxy = self._proxy(member)
+        if member.has_load_op:
+            try:
+                load = proxy.load()  # cheap: no walk over the stored values, unlike status()
+            except UnknownOperation:  # a server older than the load operation
+                member.has_load_op = False
+        if not member.has_load_op:
+            load = proxy.status()
+        member.load = int(load.get("running_calls") or 0) + (1000 if load.get("stopping") else 0)
         member.load_time = time.time()
 
     def _candidates(self):
@@ -126,7 +135,7 @@ class ServerPool(object):
                 continue
             try:
                 self._refresh_load(member)
-            except (ConnectionFailed, ConnectionClosed) as error:
+            except (ConnectionFailed, ConnectionClosed, CloudTimeout) as error:  # a timeout: connecting, or load
                 self._down(member, error)
                 continue
             member.down_since = None
@@ -267,6 +276,12 @@ class ServerPool(object):
                 self._owners.pop(reference_id(item), None)
         return count
 
+    def replace(self, old, new):
+        """Free ``old`` (on the server that holds it) and return ``new`` (see :meth:`compas_cloud.Proxy.replace`)."""
+        from compas_cloud.client import references
+
+        return references.replace(self, old, new)
+
     def describe(self, name):
         """Describe ``name`` (asks a live server)."""
         return self._stateless(lambda proxy: proxy.describe(name))[1]
@@ -289,7 +304,7 @@ class ServerPool(object):
         for member in self._candidates():  # shared by another client: ask each server
             try:
                 listed = self._proxy(member).status().get("shared", {}).get("names", [])
-            except (ConnectionFailed, ConnectionClosed) as error:
+            except (ConnectionFailed, ConnectionClosed, CloudTimeout) as error:
                 self._down(member, error)
                 continue
             if any(item.get("name") == name for item in listed):
@@ -325,7 +340,7 @@ class ServerPool(object):
                 entry["status"] = self._proxy(member).status()
                 entry["alive"] = True
                 member.down_since = None
-            except (ConnectionFailed, ConnectionClosed) as error:
+            except (ConnectionFailed, ConnectionClosed, CloudTimeout) as error:
                 self._down(member, error)
                 entry["alive"] = False
                 entry["error"] = str(error)
@@ -349,16 +364,27 @@ class ServerPool(object):
         return "<compas_cloud.ServerPool {0}>".format(", ".join(member.url for member in self.members))
 
 
-def _references(value, found=None):
-    """Return the ids of the references anywhere in ``value``."""
-    if found is None:
-        found = []
-    if isinstance(value, Reference) or is_reference(value):
-        found.append(reference_id(value))
-    elif isinstance(value, (list, tuple)):
-        for item in value:
-            _references(item, found)
-    elif isinstance(value, dict):
-        for item in value.values():
-            _references(item, found)
+def _references(value):
+    """Return the ids of the references anywhere in ``value``, in order.
+
+    Without recursion (IronPython does not enforce the recursion limit): containers nested deeper
+    than :data:`~compas_cloud.protocol.walk.MAX_DEPTH` raise :class:`~compas_cloud.protocol.walk.TooDeep`.
+    """
+    found = []
+    stack = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, Reference) or is_reference(item):
+            found.append(reference_id(item))
+            continue
+        if isinstance(item, dict):
+            children = list(item.values())
+        elif isinstance(item, (list, tuple)):
+            children = list(item)
+        else:
+            continue
+        if depth >= MAX_DEPTH:
+            raise TooDeep("the value nests lists/dicts more than {0} levels deep".format(MAX_DEPTH))
+        children.reverse()
+        stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list, tuple)))
     return found

@@ -15,6 +15,9 @@ Each component's ``code.py`` forwards its inputs to one function of
 * :mod:`~compas_cloud.ghpython.host`: sticky, runtime messages, scheduling.
 
 Nothing here requires Rhino, Grasshopper, compas or numpy to import.
+
+It may import :mod:`compas_cloud.client` and everything below it
+(:mod:`compas_cloud.protocol`, :mod:`compas_cloud.errors`); never the server.
 """
 from __future__ import absolute_import
 

@@ -104,10 +104,11 @@ def run_proxy(component, host=None, port=None, python=None, autolaunch=True, run
 
 
 def run_call(component, proxy=None, function=None, args=None, kwargs=None, keep=False, background=False, rerun=False,
-             cache_result=False):
+             cache_result=False, convert=None):
     """Run ``function`` on the server; re-solves with unchanged inputs return the remembered result.
 
     ``cache_result`` lets the server answer from its result cache (``--result-cache``).
+    ``convert`` makes the component's output(s) of a result (``to_output`` by default).
 
     Returns
     -------
@@ -118,6 +119,7 @@ def run_call(component, proxy=None, function=None, args=None, kwargs=None, keep=
     if not function:
         add_message(component, WARNING, "give the dotted name of a function, e.g. numpy.linalg.norm")
         return None
+    convert = convert or to_output
     try:
         proxy = _proxy_for(component, proxy)
         arguments = [to_wire(value, "input 'args'") for value in arguments_from_input(args)]
@@ -133,13 +135,13 @@ def run_call(component, proxy=None, function=None, args=None, kwargs=None, keep=
     )
     if memory.has_result(key) and not rerun:
         add_message(component, REMARK, "inputs unchanged: result reused (set rerun to run again)")
-        return to_output(memory.result)
+        return convert(memory.result)
 
     def work():
         return _call(proxy, memory, function, arguments, keywords, bool(keep), bool(cache_result))
 
     if background:
-        return _run_in_background(component, proxy, memory, key, work, rerun)
+        return _run_in_background(component, proxy, memory, key, work, rerun, convert)
     try:
         result = work()
     except CloudError as error:
@@ -147,7 +149,7 @@ def run_call(component, proxy=None, function=None, args=None, kwargs=None, keep=
         report(component, error)
         return None
     _replace_result(proxy, memory, key, result)
-    return to_output(result)
+    return convert(result)
 
 
 def _call(proxy, memory, function, arguments, keywords, keep, cache_result=False):
@@ -176,7 +178,7 @@ def _replace_result(proxy, memory, key, result):
             pass
 
 
-def _run_in_background(component, proxy, memory, key, work, rerun):
+def _run_in_background(component, proxy, memory, key, work, rerun, convert=to_output):
     job = memory.job
     if job is not None and job.key == key and not (rerun and job.done):
         if not job.done:
@@ -188,7 +190,7 @@ def _run_in_background(component, proxy, memory, key, work, rerun):
             report(component, job.error)
             return None
         _replace_result(proxy, memory, key, job.result)
-        return to_output(job.result)
+        return convert(job.result)
     memory.job = Job(component, key, work).start()
     add_message(component, REMARK, "running on the server...")
     return None

@@ -8,7 +8,8 @@ documented type or the default is a sequence, and optional where the
 parameter has a default; a ``*args`` parameter is one list input whose items
 become the extra positional arguments, and positional-only parameters (and
 those before ``*args``) are passed by position. The output ``result`` takes
-the documented return description. A builtin whose parameters Python cannot
+the documented return description; a function whose docstring documents
+several returned values gets one output per value instead. A builtin whose parameters Python cannot
 tell gets a warning (use Cloud_Call there). Inputs are converted like Cloud_Call's (numbers, points,
 vectors, planes, meshes, lists) and the call runs like Cloud_Call's
 (unchanged inputs are not resent; optionally in the background).
@@ -16,14 +17,16 @@ vectors, planes, meshes, lists) and the call runs like Cloud_Call's
 Grasshopper does not allow parameters to change while it solves, so the
 rebuild is scheduled on the document (``ScheduleSolution``) and done in its
 callback: ``CreateParameter`` / ``RegisterInputParam`` /
-``UnregisterInputParameter``, then ``VariableParameterMaintenance`` and
+``UnregisterInputParameter`` (and their ``Output`` twins), then ``VariableParameterMaintenance`` and
 ``Params.OnParametersChanged``, as for any variable-parameter component.
 Python 2.7 and IronPython safe.
 """
 from __future__ import absolute_import
 
+import re
+
 from compas_cloud.errors import CloudError
-from compas_cloud.ghpython.conversions import to_wire
+from compas_cloud.ghpython.conversions import to_output, to_wire
 from compas_cloud.ghpython.components import _proxy_for, report, run_call
 from compas_cloud.ghpython.host import WARNING, REMARK, add_message, _document, _schedule_delegate, invoke_on_ui
 from compas_cloud.ghpython.host import sticky, component_key
@@ -32,6 +35,8 @@ from compas_cloud.ghpython.host import sticky, component_key
 FIXED_INPUTS = ("proxy", "function", "cache_result", "background")
 
 _SEQUENCE_WORDS = ("list", "tuple", "sequence", "array", "iterable", "[", "points", "vectors")
+
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 def parameter_specs(description):
@@ -73,6 +78,46 @@ def parameter_specs(description):
             }
         )
     return specs
+
+
+def output_specs(description):
+    """Return the outputs a described function gets: ``[{"name", "description"}, ...]``.
+
+    One output, ``result``, unless the docstring's Returns section documents
+    several values (a function returning a tuple): then one output per value,
+    named as documented (``result1``, ``result2``, ... for values documented by
+    their type only).
+    """
+    returns = description.get("returns") or {}
+    items = returns.get("items") or []
+    if len(items) <= 1:
+        text = (items[0].get("description") if items else "") or returns.get("description") or ""
+        return [{"name": "result", "description": text or "The function's result"}]
+    specs, used = [], set(FIXED_INPUTS)
+    for index, item in enumerate(items):
+        name = item.get("name") or ""
+        if not _IDENTIFIER.match(name) or name in used:
+            name = "result{0}".format(index + 1)
+        used.add(name)
+        text = item.get("description") or ""
+        if item.get("type"):
+            text = "{0} ({1})".format(text, item["type"]).strip()
+        specs.append({"name": name, "description": text or "Value {0} of the result".format(index + 1)})
+    return specs
+
+
+def split_result(value, count):
+    """Spread a function's result over ``count`` outputs (a tuple of Grasshopper-ready values).
+
+    A result of ``count`` items gives one to each output; anything else (a
+    function returning something other than its docstring says) goes whole to
+    the first output.
+    """
+    if count == 1:
+        return to_output(value)
+    if isinstance(value, (list, tuple)) and len(value) == count:
+        return tuple(to_output(item) for item in value)
+    return (to_output(value),) + (None,) * (count - 1)
 
 
 def _first_alternative(text):
@@ -143,11 +188,16 @@ def _current_names(component):
     return [param.NickName for param in component.Params.Input][len(FIXED_INPUTS):]
 
 
-def rebuild_inputs(component, specs, returns=""):
-    """Make the component's inputs after the fixed ones match ``specs`` (call outside a solution)."""
+def _output_names(component):
+    return [param.NickName for param in component.Params.Output]
+
+
+def rebuild_inputs(component, specs, outputs=None):
+    """Make the component's inputs after the fixed ones match ``specs``, its outputs ``outputs`` (outside a solution)."""
     from Grasshopper.Kernel import GH_ParamAccess, GH_ParameterSide
 
     params = component.Params
+    outputs = outputs or [{"name": "result", "description": "The function's result"}]
     for param in list(params.Input)[len(FIXED_INPUTS):]:
         params.UnregisterInputParameter(param)
     for spec in specs:
@@ -159,21 +209,30 @@ def rebuild_inputs(component, specs, returns=""):
         param.Access = GH_ParamAccess.list if spec["access"] == "list" else GH_ParamAccess.item
         param.Optional = spec["optional"]
         params.RegisterInputParam(param, index)
-    if params.Output:
-        params.Output[0].Description = returns or "The function's result"
+    if [output["name"] for output in outputs] != _output_names(component):
+        for param in list(params.Output):
+            params.UnregisterOutputParameter(param)
+        for output in outputs:
+            index = len(params.Output)
+            param = component.CreateParameter(GH_ParameterSide.Output, index)
+            param.Name = output["name"]
+            param.NickName = output["name"]
+            params.RegisterOutputParam(param, index)
+    for param, output in zip(params.Output, outputs):
+        param.Description = output["description"]
     component.VariableParameterMaintenance()
     params.OnParametersChanged()
 
 
-def _schedule_rebuild(component, specs, returns):
+def _schedule_rebuild(component, specs, outputs):
     document = _document(component)
 
     def callback(doc):
-        rebuild_inputs(component, specs, returns)
+        rebuild_inputs(component, specs, outputs)
         component.ExpireSolution(False)
 
     if document is None or not hasattr(document, "ScheduleSolution"):
-        rebuild_inputs(component, specs, returns)
+        rebuild_inputs(component, specs, outputs)
         return
     delegate = _schedule_delegate()
     invoke_on_ui(lambda: document.ScheduleSolution(1, delegate(callback) if delegate else callback))
@@ -192,43 +251,48 @@ def run_function(component, proxy=None, function=None, cache_result=False, backg
 
     ``values`` are the dynamic inputs in their order. Returns the result (or None).
     """
+    nothing = None if len(component.Params.Output) <= 1 else (None,) * len(component.Params.Output)
     if not function:
         add_message(component, WARNING, "give the dotted name of a function, e.g. compas.geometry.centroid_points")
-        return None
+        return nothing
     state = _state(component)
     if state["function"] != function or state["specs"] is None:
         try:
             description = _proxy_for(component, proxy).describe(function)
         except CloudError as error:
             report(component, error)
-            return None
+            return nothing
         if description.get("signature") is None:
             add_message(
                 component, WARNING,
                 "the server cannot tell the parameters of {0} (a builtin without a signature): use Cloud Call "
                 "with an args list".format(function),
             )
-            return None
-        specs = parameter_specs(description)
-        state["function"], state["specs"] = function, specs
-        if [spec["name"] for spec in specs] != _current_names(component):
-            _schedule_rebuild(component, specs, (description.get("returns") or {}).get("description", ""))
-            add_message(component, REMARK, "inputs rebuilt for {0}: connect them".format(function))
-            return None
-    specs = state["specs"]
-    names = _current_names(component)
-    if names != [spec["name"] for spec in specs]:
-        add_message(component, REMARK, "waiting for the inputs of {0}".format(function))
-        return None
+            return nothing
+        state["function"], state["specs"] = function, parameter_specs(description)
+        state["outputs"] = output_specs(description)
+    specs, outputs = state["specs"], state["outputs"]
+    if [spec["name"] for spec in specs] != _current_names(component) or (
+        [output["name"] for output in outputs] != _output_names(component)
+    ):
+        # a new function, or parameters removed or added by hand since: (re)build them after this solution
+        _schedule_rebuild(component, specs, outputs)
+        add_message(component, REMARK, "inputs rebuilt for {0}: connect them".format(function))
+        return nothing
     try:
         # converted here, so that a value that cannot be sent is named by its input, not as 'args'
         values = [to_wire(value, "input '{0}'".format(spec["name"])) for spec, value in zip(specs, values)]
     except CloudError as error:
         report(component, error)
-        return None
+        return nothing
     try:
         args, kwargs = call_arguments(specs, values)
     except ValueError as error:
         add_message(component, WARNING, str(error))
-        return None
-    return run_call(component, proxy, function, args, kwargs, False, background, False, cache_result=bool(cache_result))
+        return nothing
+    count = len(outputs)
+    result = run_call(
+        component, proxy, function, args, kwargs, False, background, False, cache_result=bool(cache_result),
+        convert=lambda value: split_result(value, count),
+    )
+    return nothing if result is None and count > 1 else result

@@ -50,6 +50,7 @@ from array import array
 from itertools import chain
 
 from compas_cloud._compat import IPY, PY2, binary_type, integer_types, string_types, text_type
+from compas_cloud.protocol.walk import walk
 
 __all__ = [
     "ENCODING",
@@ -154,33 +155,29 @@ class _Packer(object):
             self.size += padding
         return {ARRAY_KEY: [dtype, list(shape), offset, kind]}
 
-    def _walk_items(self, container, items, copy):
-        # Walk the (key, item) pairs of a dict or list; copy the container only once something in it is packed.
-        result = None
-        for key, item in items:
-            if type(item) in (list, tuple, dict) or _is_ndarray(item):
-                packed = self.walk(item)
-                if packed is not item:
-                    if result is None:
-                        result = copy(container)
-                    result[key] = packed
-        return container if result is None else result
-
     def walk(self, value):
-        kind = type(value)
+        """Return ``value`` with its large numeric arrays packed (the same object when none is)."""
+        return walk(value, self._visit, max_depth=None, enter=self._enter)
+
+    def _enter(self, container):
+        kind = type(container)
         if kind is dict:
-            if ARRAY_KEY in value and len(value) == 1:
+            if ARRAY_KEY in container and len(container) == 1:
                 raise _Unsafe()
-            return self._walk_items(value, value.items(), dict)
-        if kind is list or kind is tuple:
-            if len(value) >= MIN_ITEMS or (value and type(value[0]) in (list, tuple) and len(value) * len(value[0]) >= MIN_ITEMS):
-                packed = self._pack_list(value)
-                if packed is not None:
-                    return packed
-            return self._walk_items(value, enumerate(value), list)
-        if _is_ndarray(value):
-            return self._pack_ndarray(value)
-        return value
+            return container
+        if (kind is list or kind is tuple) and (
+            len(container) >= MIN_ITEMS
+            or (container and type(container[0]) in (list, tuple) and len(container) * len(container[0]) >= MIN_ITEMS)
+        ):
+            packed = self._pack_list(container)
+            if packed is not None:
+                return packed
+        return container
+
+    def _visit(self, item):
+        if _is_ndarray(item):
+            return self._pack_ndarray(item)
+        return item
 
     def _pack_list(self, value):
         first = value[0]

@@ -24,10 +24,11 @@ The rules it keeps:
   waits for (:meth:`ClientConversation.notification`);
 - a connection lost mid-call fails every call still waiting with the same error.
 
-The server half (to come, in ``server/session.py``) keeps the mirror rules:
-it reads requests, answers each id exactly once, sends a call's events before
-its reply, matches ``callback_reply`` requests to the invocations it sent
-(``"invocation"`` ids) and fails those invocations when the connection is lost.
+The server half (:mod:`compas_cloud.protocol.conversation_server`, driven by
+``server/session.py``) keeps the mirror rules: it reads requests, answers each
+id exactly once, sends a call's events before its reply, matches
+``callback_reply`` requests to the invocations it sent (``"invocation"`` ids)
+and fails those invocations when the connection is lost.
 """
 from __future__ import absolute_import
 

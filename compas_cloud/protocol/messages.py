@@ -63,6 +63,7 @@ OPERATIONS["share"] = {"ref": (_ID, True), "name": (string_types, True)}
 OPERATIONS["shared"] = {"name": (string_types, True)}
 OPERATIONS["unshare"] = {"name": (string_types, True)}
 OPERATIONS["clear_result_cache"] = {}
+OPERATIONS["load"] = {}  # how busy the server is, cheaply (several servers: compas_cloud.client.servers)
 OPERATIONS["callback_reply"] = {
     "invocation": (integer_types, True),
     "ok": (bool, True),

@@ -51,6 +51,15 @@ def is_reference(obj):
 def reference_id(ref):
     """Return the id of a reference given as a :class:`Reference`, a dict or a bare id.
 
+    Parameters
+    ----------
+    ref : Reference, dict, str or int
+        ``Reference(id)``, ``{"cached": id}`` or the id itself.
+
+    Returns
+    -------
+    str or int
+
     Raises
     ------
     TypeError

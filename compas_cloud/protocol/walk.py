@@ -15,17 +15,13 @@ MAX_DEPTH = 1000
 
 _SCALARS = frozenset([type(None), bool, int, float, str, type(u"")])
 try:  # Python 2: long
-    _SCALARS = _SCALARS | frozenset([long])  # noqa: F821
+    _SCALARS = _SCALARS | frozenset([long])
 except NameError:
     pass
 
 
 class TooDeep(CloudError, ValueError):
     """A value nests containers deeper than the walk allows."""
-
-
-def _leaf(value):
-    return type(value) in _SCALARS
 
 
 def walk(value, visit, max_depth=MAX_DEPTH, skip=None, enter=None):
@@ -63,7 +59,8 @@ def walk(value, visit, max_depth=MAX_DEPTH, skip=None, enter=None):
     TooDeep
         If containers nest deeper than ``max_depth``.
     """
-    if _leaf(value):
+    scalars = _SCALARS
+    if type(value) in scalars:
         return value
     if not _is_container(value):
         return visit(value)
@@ -71,60 +68,64 @@ def walk(value, visit, max_depth=MAX_DEPTH, skip=None, enter=None):
         entered = enter(value)
         if entered is not value:
             return entered
-    # Each frame: [container, keys, results, index, changed]
-    root = [None]
-    stack = [_frame(value)]
+    # Each frame: [container, its (key, item) iterator, changes (None until one), key in the parent].
+    # The for loop resumes the frame's iterator where it stopped when it went down into an item.
+    stack = [[value, _items(value), None, None]]
+    result = value
     while stack:
         frame = stack[-1]
-        container, keys, results = frame[0], frame[1], frame[2]
-        if frame[3] < len(keys):
-            key = keys[frame[3]]
-            item = container[key]
-            frame[3] += 1
-            if _leaf(item):
-                results.append(item)
-            elif _is_container(item) and not (skip is not None and skip(item)):
-                entered = item if enter is None else enter(item)
-                if entered is not item:
-                    results.append(entered)
-                    frame[4] = True
+        for key, item in frame[1]:
+            kind = type(item)
+            if kind in scalars:
+                continue
+            if kind is dict or isinstance(item, (list, tuple)):
+                if skip is not None and skip(item):
                     continue
+                if enter is not None:
+                    entered = enter(item)
+                    if entered is not item:
+                        if frame[2] is None:
+                            frame[2] = {}
+                        frame[2][key] = entered
+                        continue
                 if max_depth is not None and len(stack) >= max_depth:
                     raise TooDeep("the value nests lists/dicts more than {0} levels deep".format(max_depth))
-                stack.append(_frame(item))
-            else:
-                new = item if _is_container(item) else visit(item)
-                results.append(new)
-                if new is not item:
-                    frame[4] = True
-            continue
-        stack.pop()
-        done = _rebuild(frame)
-        if stack:
-            parent = stack[-1]
-            parent[2].append(done)
-            if done is not container:
-                parent[4] = True
+                stack.append([item, _items(item), None, key])
+                break
+            new = visit(item)
+            if new is not item:
+                if frame[2] is None:
+                    frame[2] = {}
+                frame[2][key] = new
         else:
-            root[0] = done
-    return root[0]
+            stack.pop()
+            done = _rebuild(frame[0], frame[2])
+            if not stack:
+                result = done
+            elif done is not frame[0]:
+                parent = stack[-1]
+                if parent[2] is None:
+                    parent[2] = {}
+                parent[2][frame[3]] = done
+    return result
 
 
 def _is_container(value):
     return type(value) is dict or isinstance(value, (list, tuple))
 
 
-def _frame(container):
-    keys = list(container.keys()) if type(container) is dict else range(len(container))
-    return [container, keys, [], 0, False]
+def _items(container):
+    return iter(container.items()) if type(container) is dict else enumerate(container)
 
 
-def _rebuild(frame):
-    container, keys, results, _, changed = frame
-    if not changed:
+def _rebuild(container, changes):
+    if changes is None:
         return container
     if type(container) is dict:
-        return dict(zip(keys, results))
-    if isinstance(container, tuple):
-        return tuple(results)
-    return results
+        copy = dict(container)
+        copy.update(changes)
+        return copy
+    items = list(container)
+    for index, item in changes.items():
+        items[index] = item
+    return tuple(items) if isinstance(container, tuple) else items

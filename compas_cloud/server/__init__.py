@@ -9,8 +9,10 @@ What lives here, from the outside in:
 
 - ``cli``, ``app`` (the server: connections, worker pool, shutdown), ``http``,
   ``metrics``: the process and its endpoints;
-- ``session`` (one connection: reading, the operation table, answering),
-  ``calls`` (the ``call`` operation), ``extra_ops``, ``batch/``: the operations;
+- ``session`` (one connection: reading and answering, driving the sans-I/O
+  :mod:`compas_cloud.protocol.conversation_server`), ``ops`` (the operation
+  table: one handler per operation), ``calls`` (the ``call`` operation, here
+  or offloaded), ``extra_ops``, ``batch/``: the operations;
 - ``context`` (the running call), ``callbacks``, ``progress``, ``output``:
   what a called function sees;
 - ``gate``, ``functions``, ``security``, ``risky``: which names may be called;

@@ -29,8 +29,19 @@ from compas_cloud.server.versions import versions
 
 log = logging.getLogger("compas_cloud.server")
 
+#: Threads for protocol work (decoding, encoding, sizing), apart from the threads of called functions.
+PROTOCOL_THREADS = 2
+
+#: After the grace period, how long closing the connections and the executor may take.
+_CLOSE_WAIT = 5.0
+
 #: A freshly launched server waits at least this long for its first client before auto-stopping.
 _FIRST_CLIENT_WAIT = 30.0
+
+
+def _peer(connection):
+    address = getattr(connection, "remote_address", None)
+    return "{0}:{1}".format(address[0], address[1]) if address else "?"
 
 
 def format_address(host, port):
@@ -65,7 +76,9 @@ class Server:
         self.address = None
         self.started = time.time()
         self._executor = None
+        self._protocol = None
         self._running = 0
+        self.abandoned = 0  # worker threads still running calls whose request was cancelled
         self._running_lock = threading.Lock()
         self._stop = None
         self._auto_stop_timer = None
@@ -78,9 +91,55 @@ class Server:
     # -- used by sessions ---------------------------------------------------------
 
     async def run_in_worker(self, func, *args):
-        """Run ``func(*args)`` in the worker pool and return its result."""
+        """Run ``func(*args)`` in the worker pool (the threads of called functions) and return its result."""
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._executor, functools.partial(self._counted, func, *args))
+
+    async def run_call(self, session, func):
+        """Run a called function ``func()`` in the worker pool, within ``session``'s share of the workers.
+
+        A connection holds at most ``--max-workers-per-connection`` worker threads at once; its
+        further calls wait here, without a thread. A call whose request is cancelled while its
+        function runs keeps its share until the function returns: until then it is counted in
+        :attr:`abandoned` (``status()`` reports it).
+        """
+        slots = session.worker_slots
+        await slots.acquire()
+        loop = asyncio.get_running_loop()
+        state = {"abandoned": False}
+
+        def finished(_):
+            with self._running_lock:
+                if state["abandoned"]:
+                    self.abandoned -= 1
+            try:
+                loop.call_soon_threadsafe(slots.release)
+            except RuntimeError:  # the event loop has stopped
+                pass
+
+        try:
+            future = self._executor.submit(self._counted, func)
+        except BaseException:
+            slots.release()
+            raise
+        future.add_done_callback(finished)
+        try:
+            return await asyncio.wrap_future(future)
+        except asyncio.CancelledError:
+            with self._running_lock:
+                if future.running() and not future.done():
+                    state["abandoned"] = True
+                    self.abandoned += 1
+            raise
+
+    async def run_protocol(self, func, *args):
+        """Run protocol work (decoding, encoding, sizing, handing tasks to the executor) off the event loop.
+
+        It has its own threads, so that it never waits behind called functions: a callback's
+        reply is decoded while every worker runs a call waiting for it.
+        """
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._protocol, functools.partial(func, *args))
 
     def _counted(self, func, *args):
         # Runs in a worker thread: count calls in progress, even those whose request was cancelled.
@@ -211,7 +270,7 @@ class Server:
     async def status(self, session):
         values = [value for s in self.sessions for value in s.store.values()]
         clients, stored_bytes = len(self.sessions), self.stored_bytes  # one snapshot, taken before awaiting
-        nbytes = await self.run_in_worker(lambda: sum(sizeof(value) for value in values))
+        nbytes = await self.run_protocol(lambda: sum(sizeof(value) for value in values))
         return {
             "address": self.address,
             "version": versions()["compas_cloud"],
@@ -232,6 +291,9 @@ class Server:
             "executor": self.batches.describe(),
             "stored_bytes": stored_bytes,
             "running_calls": self._running,
+            "abandoned_calls": self.abandoned,
+            "workers": self.config.workers,
+            "max_workers_per_connection": self.config.workers_per_connection(),
             "refused_handshakes": self.policy.refused,
             "inline": self.inline.describe(),
             "json": "orjson" if fastjson.AVAILABLE else "json",
@@ -247,6 +309,21 @@ class Server:
                 self._stop.set()
 
     # -- connections ----------------------------------------------------------------
+
+    def _process_request(self, connection, request):
+        """Refuse a websocket handshake past ``--max-connections`` (503); else the HTTP routes and the policy."""
+        limit = self.config.connection_limit()
+        upgrade = ",".join(request.headers.get_all("Upgrade")).lower()
+        if limit is not None and "websocket" in upgrade and len(self.sessions) >= limit:
+            self.policy.refused += 1
+            log.warning("refused a connection from %s: %d clients connected, the limit of --max-connections",
+                        _peer(connection), len(self.sessions))
+            return connection.respond(
+                503,
+                "compas_cloud already serves {0} connections, the limit set by --max-connections: close some "
+                "or restart the server with a larger --max-connections\n".format(len(self.sessions)),
+            )
+        return self.http.process_request(connection, request)
 
     async def _handler(self, websocket):
         session = Session(self, websocket)
@@ -293,8 +370,12 @@ class Server:
         """Serve until :meth:`request_stop` is called (by a client, a signal or auto-stop)."""
         config = self.config
         self._stop = asyncio.Event()
+        self._stop_now = asyncio.Event()
         memory.limit_arenas()  # before the worker threads exist: they share two arenas (see memory.py)
         self._executor = concurrent.futures.ThreadPoolExecutor(config.workers, thread_name_prefix="compas_cloud-worker")
+        self._protocol = concurrent.futures.ThreadPoolExecutor(
+            PROTOCOL_THREADS, thread_name_prefix="compas_cloud-protocol"
+        )
         self._say("starting compas_cloud server")
         server = await serve(
             self._handler,
@@ -306,7 +387,7 @@ class Server:
             compression=None,
             max_queue=64,
             close_timeout=3,
-            process_request=self.http.process_request,
+            process_request=self._process_request,
             select_subprotocol=self.policy.select_subprotocol,
             ssl=self._ssl_context(),
         )
@@ -370,13 +451,58 @@ class Server:
             await asyncio.wait(sends, timeout=2.0)
         running = [task for session in self.sessions for task in session.tasks]
         if running:
-            log.info("waiting up to %g s for %d running calls", self.config.shutdown_grace, len(running))
-            await asyncio.wait(running, timeout=self.config.shutdown_grace)
+            await self._grace(running)
+        # The grace period is over: calls still running are abandoned (their callbacks stop waiting,
+        # report() raises), and nothing the server awaits may hold the exit up any longer.
+        for session in list(self.sessions):
+            session.abandon()
         server.close(close_connections=True)
-        await server.wait_closed()
-        await asyncio.get_running_loop().run_in_executor(None, self.batches.shutdown)
+        try:
+            await asyncio.wait_for(server.wait_closed(), _CLOSE_WAIT)
+        except asyncio.TimeoutError:
+            log.warning("connections did not close within %g s; stopping anyway", _CLOSE_WAIT)
+        loop = asyncio.get_running_loop()
+        stopper = threading.Thread(target=self.batches.shutdown, name="compas_cloud-executor-stop", daemon=True)
+        stopper.start()
+        await loop.run_in_executor(self._protocol, stopper.join, _CLOSE_WAIT)
         self._executor.shutdown(wait=False, cancel_futures=True)
+        self._protocol.shutdown(wait=False, cancel_futures=True)
         self._say("compas_cloud server stopped")
+
+    def _describe_running(self, running):
+        calls = sum(len(session.running_calls) for session in self.sessions)
+        others = len(running) - calls
+        text = "{0} call{1} still running".format(calls, "" if calls == 1 else "s")
+        if others > 0:
+            text += " (and {0} other request{1})".format(others, "" if others == 1 else "s")
+        return text
+
+    async def _grace(self, running):
+        """Wait up to the grace period for ``running`` requests, or until a second Ctrl-C (or SIGTERM)."""
+        grace = self.config.shutdown_grace
+        self._say("stopping: {0}; waiting up to {1:g} s for them to finish (Ctrl-C again to stop now)".format(
+            self._describe_running(running), grace))
+        finished = asyncio.ensure_future(asyncio.wait(running))
+        interrupted = asyncio.ensure_future(self._stop_now.wait())
+        try:
+            await asyncio.wait([finished, interrupted], timeout=grace, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            finished.cancel()  # cancels the waiting, not the requests
+            interrupted.cancel()
+        left = [task for task in running if not task.done()]
+        if left and self._stop_now.is_set():
+            self._say("stopping now: {0} abandoned".format(self._describe_running(left).replace(" still running", "")))
+        elif left:
+            self._say("the grace period ({0:g} s) is over: {1} abandoned".format(
+                grace, self._describe_running(left).replace(" still running", "")))
+
+    def _signalled(self, name):
+        """SIGINT (Ctrl-C) or SIGTERM: the first stops gracefully, a second one while stopping stops now."""
+        if not self.stopping:
+            self.request_stop("received " + name)
+        elif not self._stop_now.is_set():
+            log.info("received %s again: stopping now", name)
+            self._stop_now.set()
 
     def _install_signal_handlers(self):
         loop = asyncio.get_running_loop()
@@ -385,9 +511,20 @@ class Server:
             if signum is None:
                 continue
             try:
-                loop.add_signal_handler(signum, self.request_stop, "received " + name)
-            except (NotImplementedError, RuntimeError):  # Windows: KeyboardInterrupt ends asyncio.run
-                pass
+                loop.add_signal_handler(signum, self._signalled, name)
+            except (NotImplementedError, RuntimeError):
+                # Windows' event loops have no add_signal_handler: a plain handler passes the signal on
+                # to the loop (the proactor loop wakes up for Ctrl-C since Python 3.8).
+                def passed_on(number, frame, name=name):
+                    loop.call_soon_threadsafe(self._signalled, name)
+                try:
+                    signal.signal(signum, passed_on)
+                except ValueError:  # not the main thread (a server embedded in a test or an application)
+                    pass
+
+    def calls_running(self):
+        """Return how many called functions worker threads are running now (cancelled ones included)."""
+        return self._running
 
     def busy_workers(self):
         """Return True if a worker thread is still running a call."""

@@ -12,15 +12,15 @@ value the client's function returned, or raises :class:`CallbackError` with
 the client's error; a callback declared with ``"wait": false`` returns None
 at once (fire-and-forget).
 """
-import itertools
 import threading
 
 from compas_cloud.errors import CallbackError, MalformedMessage
+from compas_cloud.protocol.conversation_server import ServerConversation
 from compas_cloud.protocol.walk import walk
 from compas_cloud.server.context import current
 
-#: Seconds a waiting callback waits for the client's answer.
-CALLBACK_TIMEOUT = 600.0
+#: Seconds a waiting callback waits for the client's answer (the server's ``--callback-timeout``).
+CALLBACK_TIMEOUT = 300.0
 
 # How often (seconds) a waiting callback looks for cancellation.
 _SLICE = 0.25
@@ -29,44 +29,70 @@ CALLBACK_KEY = "callback"
 
 
 class _Answer:
-    __slots__ = ("event", "ok", "value")
+    __slots__ = ("event", "invocation")
 
-    def __init__(self):
+    def __init__(self, invocation):
         self.event = threading.Event()
-        self.ok = None
-        self.value = None
+        self.invocation = invocation  # the core's Invocation: ok, value, lost
+
+    @property
+    def ok(self):
+        return self.invocation.ok
+
+    @property
+    def value(self):
+        return self.invocation.value
+
+    @property
+    def lost(self):
+        return self.invocation.lost
 
 
 class CallbackAnswers:
-    """The answers a session's waiting callbacks expect, by invocation id."""
+    """The answers a session's waiting callbacks expect, by invocation id.
 
-    def __init__(self):
-        self._ids = itertools.count(1)
-        self._waiting = {}
+    A thread-safe driver of the invocation table of the session's
+    :class:`~compas_cloud.protocol.conversation_server.ServerConversation`:
+    worker threads wait on an event per invocation, the event loop delivers
+    the client's ``callback_reply`` (or the loss of the connection).
+    """
+
+    def __init__(self, conversation=None):
+        self.conversation = conversation if conversation is not None else ServerConversation()
+        self._events = {}
         self._lock = threading.Lock()
 
-    def expect(self):
-        """Return a new ``(invocation id, answer)``."""
-        answer = _Answer()
+    def expect(self, call=None):
+        """Return a new ``(invocation id, answer)`` for a callback of call ``call``."""
         with self._lock:
-            invocation = next(self._ids)
-            self._waiting[invocation] = answer
-        return invocation, answer
+            invocation = self.conversation.invoke(call)
+            answer = _Answer(invocation)
+            self._events[invocation.id] = answer
+        return invocation.id, answer
 
     def forget(self, invocation):
         with self._lock:
-            self._waiting.pop(invocation, None)
+            self.conversation.forget(invocation)
+            self._events.pop(invocation, None)
 
     def deliver(self, invocation, ok, value):
         """Hand the client's answer to the waiting callback; return False if none waits for it."""
         with self._lock:
-            answer = self._waiting.pop(invocation, None)
+            answered = self.conversation.answer(invocation, ok, value)
+            answer = self._events.pop(answered.id, None) if answered is not None else None
         if answer is None:
             return False
-        answer.ok = ok
-        answer.value = value
         answer.event.set()
         return True
+
+    def close(self, error):
+        """The connection is gone: wake every waiting callback (they fail with ``error``)."""
+        with self._lock:
+            _, invocations = self.conversation.lost(error)
+            answers = [self._events.pop(invocation.id, None) for invocation in invocations]
+        for answer in answers:
+            if answer is not None:
+                answer.event.set()
 
 
 class RemoteCallback:
@@ -114,7 +140,7 @@ class RemoteCallback:
         if not self.wait:
             self._emit(None, args, kwargs)
             return None
-        invocation, answer = self.answers.expect()
+        invocation, answer = self.answers.expect(context.id)
         try:
             self._emit(invocation, args, kwargs)
             waited = 0.0
@@ -125,10 +151,13 @@ class RemoteCallback:
                     raise CallbackError("callback {0} got no answer: the client has left".format(self.id))
                 if waited >= self.timeout:
                     raise CallbackError(
-                        "callback {0} got no answer from the client within {1:g} s".format(self.id, self.timeout)
+                        "callback {0} got no answer from the client within {1:g} s (the server's "
+                        "--callback-timeout)".format(self.id, self.timeout)
                     )
         finally:
             self.answers.forget(invocation)
+        if answer.lost is not None:
+            raise CallbackError("callback {0} got no answer: the client has left".format(self.id))
         if answer.ok:
             return answer.value
         error = answer.value if isinstance(answer.value, dict) else {}

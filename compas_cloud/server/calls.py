@@ -59,7 +59,7 @@ def prepare(session, request, args, kwargs):
         answers = session.callback_answers
 
         def make(callback_id, wait):
-            return RemoteCallback(context, callback_id, wait, answers)
+            return RemoteCallback(context, callback_id, wait, answers, timeout=session.server.config.callback_timeout)
 
         args = replace_markers(args, declared, make)
         kwargs = replace_markers(kwargs, declared, make)
@@ -86,7 +86,7 @@ async def call(session, request, decoded):
         )
         if cache:
             return session.encode_result(request, await session.keep(result))
-        return await server.run_in_worker(session.encode_result, request, result, "the result of {0!r}".format(name))
+        return await server.run_protocol(session.encode_result, request, result, "the result of {0!r}".format(name))
     context, args, kwargs = prepare(session, request, args, kwargs)
     registry = server.functions
     result_cache = extra_ops.result_cache_for(server, fields)
@@ -118,13 +118,13 @@ async def call(session, request, decoded):
     if inline:
         return await call_inline(session, request, name, context, timed, elapsed)
     try:
-        result, text = await server.run_in_worker(timed)
+        result, text = await server.run_call(session, timed)
     finally:
         # The worker drops the context when the function returns; this covers a name that did not
         # resolve and a call cancelled before a worker took it.
         if context is not None and session.call_contexts.get(request.id) is context:
             session.call_contexts.pop(request.id, None)
-        if elapsed:
+        if elapsed and result_cache is None:  # a hit of the result cache says nothing about the function's speed
             server.inline.record(name, elapsed[0][0], False, elapsed[0][1])
     if not cache:
         return text
@@ -170,7 +170,7 @@ async def run_offloaded(service, name, args, kwargs):
                 pass
 
     key = "compas_cloud-call-{0}".format(secrets.token_urlsafe(12))
-    handle = await server.run_in_worker(service.executor.submit, key, name, args, kwargs, notify)
+    handle = await server.run_protocol(service.executor.submit, key, name, args, kwargs, notify)
     try:
         payload = await answer
     except asyncio.CancelledError:

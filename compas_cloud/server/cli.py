@@ -1,11 +1,14 @@
 """``python -m compas_cloud.server``: the command line."""
 import argparse
 import asyncio
+import errno
 import logging
 import os
+import socket
 import sys
 
 from compas_cloud import __version__
+from compas_cloud.protocol import address
 from compas_cloud.server.app import Server
 from compas_cloud.auth import TOKEN_ENV
 from compas_cloud.server.config import ServerConfig
@@ -61,6 +64,14 @@ def build_parser():
     security.add_argument("--max-calls-per-connection", type=int, default=defaults.max_calls_per_connection,
                           metavar="N", help="most calls one connection may have running or queued; 0: no limit "
                                             "(default: %(default)s)")
+    security.add_argument("--max-workers-per-connection", type=int, default=0, metavar="N",
+                          help="most worker threads the calls of one connection may hold at once, so that one "
+                               "connection cannot take them all (default: --workers minus one, at least one)")
+    security.add_argument("--max-connections", type=int, default=0, metavar="N",
+                          help="most clients connected at once; more are refused with 503 (default: three quarters "
+                               "of the process's open-file limit)")
+    security.add_argument("--callback-timeout", type=float, default=defaults.callback_timeout, metavar="SECONDS",
+                          help="how long a function waits for the client's answer to a callback (default: %(default)g)")
     batches = parser.add_argument_group("batches and offloaded calls")
     batches.add_argument("--executor", choices=("local", "dask"), default=defaults.executor,
                          help="where batch tasks run: a local process pool, or a Dask cluster (default: %(default)s)")
@@ -127,6 +138,9 @@ def config_from_args(args):
         max_connection_memory=_bytes_or_none(args.max_connection_memory),
         max_total_memory=_bytes_or_none(args.max_total_memory),
         max_calls_per_connection=args.max_calls_per_connection or None,
+        max_workers_per_connection=args.max_workers_per_connection or None,
+        max_connections=args.max_connections or None,
+        callback_timeout=args.callback_timeout if args.callback_timeout > 0 else ServerConfig().callback_timeout,
         host=args.host,
         port=args.port,
         workers=args.workers,
@@ -149,6 +163,42 @@ def config_from_args(args):
     )
 
 
+#: errno of a port another program holds: Linux/macOS (EADDRINUSE), Windows (WSAEADDRINUSE).
+_IN_USE = {errno.EADDRINUSE, 10048}
+_NOT_HERE = {errno.EADDRNOTAVAIL, 10049}
+
+
+def _free_port_after(host, port):
+    """The first port after ``port`` that can be bound on ``host`` now (``port + 1`` if none of the next 100 can)."""
+    for candidate in range(port + 1, min(port + 101, 65536)):
+        with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                sock.bind((address.connect_host(host) if host in ("localhost", "") else host, candidate))
+            except OSError:
+                continue
+            return candidate
+    return port + 1
+
+
+def start_problem(error, config):
+    """Return why the server could not listen, in one line that says what to do."""
+    where = address.format_hostport(config.host, config.port)
+    code = getattr(error, "errno", None)
+    if code in _IN_USE:
+        return (
+            "port {0} on {1} is already taken (by a compas_cloud server still running? see http://{2}/ ; or by another "
+            "program): stop it, or choose another port: --port {3}".format(
+                config.port, config.host, address.format_hostport(address.connect_host(config.host), config.port),
+                _free_port_after(config.host, config.port))
+        )
+    if code in _NOT_HERE:
+        return "{0} is not an address of this machine: listen on 127.0.0.1, or on one of its own addresses (--host)".format(where)
+    if code == errno.EACCES:
+        return "listening on {0} is not permitted (ports below 1024 need administrator rights): choose --port 9009".format(where)
+    return str(error)
+
+
 def main(argv=None):
     args = build_parser().parse_args(argv)
     logging.basicConfig(
@@ -168,7 +218,7 @@ def main(argv=None):
     except KeyboardInterrupt:  # Windows, where asyncio has no signal handlers
         print("compas_cloud server stopped")
     except OSError as error:  # ssl.SSLError (a bad certificate or key) is one too
-        print("compas_cloud server could not start: {0}".format(error), file=sys.stderr)
+        print("compas_cloud server could not start: {0}".format(start_problem(error, config)), file=sys.stderr)
         return 1
     if server.busy_workers():
         # A call that outlived the shutdown grace period keeps its thread alive; do not wait for it.

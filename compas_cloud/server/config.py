@@ -38,6 +38,15 @@ class ServerConfig:
         connections together (None: no limit).
     max_calls_per_connection : int or None
         Most calls one connection may have running or queued at once.
+    max_workers_per_connection : int or None
+        Most worker threads the calls of one connection may hold at once
+        (None: one less than ``workers``, at least one), so that one
+        connection cannot take every worker.
+    callback_timeout : float
+        Seconds a function waits for the client's answer to an awaited callback.
+    max_connections : int or None
+        Most clients connected at once; further handshakes are refused with 503
+        (None: below the process's file-descriptor limit, see :meth:`connection_limit`).
     executor : str
         Where batch tasks and offloaded calls run: ``"local"`` (a process pool
         on this machine) or ``"dask"`` (a Dask distributed cluster).
@@ -79,6 +88,9 @@ class ServerConfig:
         max_connection_memory=4096 * 1024 * 1024,
         max_total_memory=16384 * 1024 * 1024,
         max_calls_per_connection=64,
+        max_workers_per_connection=None,
+        callback_timeout=300.0,
+        max_connections=None,
         executor="local",
         executor_workers=None,
         start_method="spawn",
@@ -107,6 +119,9 @@ class ServerConfig:
         self.max_connection_memory = max_connection_memory
         self.max_total_memory = max_total_memory
         self.max_calls_per_connection = max_calls_per_connection
+        self.max_workers_per_connection = max_workers_per_connection
+        self.callback_timeout = callback_timeout
+        self.max_connections = max_connections
         self.executor = executor
         self.executor_workers = executor_workers
         self.start_method = start_method
@@ -118,6 +133,30 @@ class ServerConfig:
         self.open_browser = open_browser
         self.result_cache = result_cache
         self.inline = inline
+
+    def connection_limit(self):
+        """Return the most clients connected at once: ``max_connections``, else what the descriptor limit allows.
+
+        The default leaves room below the process's limit on open files (``ulimit -n``) for the
+        server's own files, sockets and worker processes: a quarter of it, and at least 64.
+        """
+        if self.max_connections:
+            return self.max_connections
+        try:
+            import resource
+
+            soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+        except (ImportError, ValueError, OSError):  # Windows: no descriptor limit of this kind
+            return None
+        if soft == resource.RLIM_INFINITY or soft <= 0:
+            return None
+        return max(1, min(soft - max(64, soft // 4), 100000))
+
+    def workers_per_connection(self):
+        """Return how many worker threads one connection's calls may hold at once."""
+        if self.max_workers_per_connection:
+            return max(1, min(self.max_workers_per_connection, self.workers))
+        return max(1, self.workers - 1)
 
     @property
     def tls(self):

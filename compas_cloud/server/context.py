@@ -16,11 +16,18 @@ kept in :attr:`CallContext.buffer` and sent, in order, before its reply.
 import asyncio
 import concurrent.futures
 import threading
+import time
 
 from compas_cloud.errors import CallCancelled, EncodingError
 from compas_cloud.protocol import event
 from compas_cloud.server.fastjson import dumps
 from compas_cloud.server.output import capture
+
+#: Progress reports a call may send at once, before the rate below applies (the rest are held back).
+PROGRESS_BURST = 32
+
+#: Progress reports a second a call sends once its burst is spent; the last report is always sent.
+PROGRESS_RATE = 5.0
 
 #: Seconds a worker waits for one event to be handed to a slow connection.
 EVENT_TIMEOUT = 60.0
@@ -70,6 +77,9 @@ class CallContext:
         self.finished = False
         self.gone = False
         self.buffer = None  # a list while the call runs on the event loop: its events wait there
+        self._progress_tokens = float(PROGRESS_BURST)
+        self._progress_time = None
+        self._progress_pending = None
 
     # -- the worker's side ------------------------------------------------------------
 
@@ -77,8 +87,33 @@ class CallContext:
         """Make this the current call of the calling (worker) thread."""
         _local.context = self
 
+    def report_progress(self, **fields):
+        """Send a progress event, throttled: a burst of :data:`PROGRESS_BURST`, then :data:`PROGRESS_RATE` a second.
+
+        A report that comes too soon is kept and sent with the next one let through, or when
+        the call ends (before its reply): the last report always arrives. Returns False once the
+        client has left.
+        """
+        now = time.monotonic()
+        if self._progress_time is not None:
+            elapsed = now - self._progress_time
+            self._progress_tokens = min(float(PROGRESS_BURST), self._progress_tokens + elapsed * PROGRESS_RATE)
+        self._progress_time = now
+        if self._progress_tokens < 1.0:
+            self._progress_pending = fields
+            return not (self.finished or self.gone)
+        self._progress_tokens -= 1.0
+        self._progress_pending = None
+        return self.emit("progress", **fields)
+
     def leave(self):
-        """End the call: no more events; callbacks called later fail."""
+        """End the call: the last held-back progress report is sent; then no more events, callbacks fail."""
+        pending, self._progress_pending = self._progress_pending, None
+        if pending is not None and not (self.finished or self.gone):
+            try:
+                self.emit("progress", **pending)
+            except Exception:  # the call's own outcome matters more than its last report
+                pass
         self.finished = True
         if getattr(_local, "context", None) is self:
             _local.context = None
@@ -111,12 +146,12 @@ class CallContext:
             self.buffer.append(text)
             return True
         try:
-            future = asyncio.run_coroutine_threadsafe(self.session.send(text), self.loop)
+            future = asyncio.run_coroutine_threadsafe(self.session.send_event(self.id, text), self.loop)
         except RuntimeError:  # the event loop has stopped
             self.gone = True
             return False
         try:
-            future.result(EVENT_TIMEOUT)
+            sent = future.result(EVENT_TIMEOUT)
         except concurrent.futures.TimeoutError:
             future.cancel()
             self.gone = True
@@ -124,7 +159,7 @@ class CallContext:
         except Exception:
             self.gone = True
             return False
-        return True
+        return sent  # False: the call was answered already (the conversation refuses its late events)
 
     # -- the event loop's side ----------------------------------------------------------
 

@@ -38,7 +38,9 @@ def describe(registry, name):
     dict
         ``name``, ``summary``, ``doc``, ``parameters`` (each with ``name``, ``kind``,
         ``has_default``, ``default``, ``annotation``, ``type`` and ``description``),
-        ``returns`` (``annotation``, ``type``, ``description``) and
+        ``returns`` (``annotation``, and the ``type`` and ``description`` of the first
+        documented value; ``items``: every documented value, each with ``name``,
+        None when the docstring gives only a type, ``type`` and ``description``) and
         ``signature`` (None where Python cannot tell it, as for some builtins).
     """
     func = registry.resolve(name)
@@ -73,7 +75,7 @@ def describe_callable(name, func):
                     "description": item.get("description", ""),
                 }
             )
-    returns = sections.get("returns", [])
+    returns = sections.get("returns", []) + sections.get("yields", [])
     returned = returns[0] if returns else {}
     return {
         "name": name,
@@ -85,8 +87,17 @@ def describe_callable(name, func):
             "annotation": None if signature is None else _text(signature.return_annotation),
             "type": returned.get("type") or (" ".join(returned.get("names", [])) or None),
             "description": returned.get("description", ""),
+            "items": [_returned_item(item) for item in returns],
         },
     }
+
+
+def _returned_item(item):
+    """One item of a numpydoc Returns section: ``name : type`` is named, a bare ``type`` is not."""
+    names = item.get("names") or []
+    if item.get("type"):
+        return {"name": ", ".join(names) or None, "type": item["type"], "description": item.get("description", "")}
+    return {"name": None, "type": " ".join(names) or None, "description": item.get("description", "")}
 
 
 def functions(registry, module):
@@ -162,6 +173,8 @@ def parse_numpydoc(doc):
             if match:
                 names = [part.strip() for part in match.group("names").split(",") if part.strip()]
                 items.append({"names": names, "type": (match.group("type") or "").strip() or None, "description": ""})
+            else:  # a bare type that is not a name, such as ``[float, float, float]``
+                items.append({"names": [], "type": line.strip(), "description": ""})
         elif items is not None and line.startswith(" ") and items:
             text = items[-1]["description"]
             items[-1]["description"] = (text + " " + line.strip()).strip()

@@ -39,14 +39,14 @@ async def offloaded(server, fields, name, args, kwargs, run):
     cache = result_cache_for(server, fields)
     if cache is None:
         return await run()
-    key = await server.run_in_worker(cache.key, name, args, kwargs)
+    key = await server.run_protocol(cache.key, name, args, kwargs)
     if key is not None:
-        found, value = await server.run_in_worker(cache.get, key)
+        found, value = await server.run_protocol(cache.get, key)
         if found:
             return value
     result = await run()
     if key is not None:
-        await server.run_in_worker(lambda: cache.put(key, result, sizeof(result)))
+        await server.run_protocol(lambda: cache.put(key, result, sizeof(result)))
     return result
 
 
@@ -120,6 +120,11 @@ async def _unshare(session, fields, decoded):
     return True
 
 
+async def _load(session, fields, decoded):
+    server = session.server
+    return {"running_calls": server.calls_running(), "connections": len(server.sessions), "stopping": server.stopping}
+
+
 async def _clear_result_cache(session, fields, decoded):
     cache = session.server.result_cache
     return cache.clear() if cache is not None else 0
@@ -133,4 +138,5 @@ HANDLERS = {
     "shared": _shared,
     "unshare": _unshare,
     "clear_result_cache": _clear_result_cache,
+    "load": _load,
 }

@@ -16,10 +16,10 @@ import sys
 import urllib.error
 import urllib.request
 
-from compas_cloud.protocol.address import format_hostport
+from compas_cloud.protocol.address import DEFAULT_HOST, DEFAULT_PORT, format_hostport
 
 
-def probe(port, host="127.0.0.1", timeout=4.0):
+def probe(port, host=DEFAULT_HOST, timeout=4.0):
     """Return ``(healthy, text)`` for the server at ``host:port``, over HTTP, then HTTPS."""
     attempts = []
     for scheme in ("http", "https"):
@@ -43,9 +43,9 @@ def probe(port, host="127.0.0.1", timeout=4.0):
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m compas_cloud.server.healthcheck",
                                      description="Exit 0 if the compas_cloud server on this machine serves.")
-    parser.add_argument("--port", type=int, default=int(os.environ.get("COMPAS_CLOUD_PORT") or 9009),
+    parser.add_argument("--port", type=int, default=int(os.environ.get("COMPAS_CLOUD_PORT") or DEFAULT_PORT),
                         help="the server's port (default: $COMPAS_CLOUD_PORT or 9009)")
-    parser.add_argument("--host", default="127.0.0.1", help="the address to ask (default: 127.0.0.1)")
+    parser.add_argument("--host", default=DEFAULT_HOST, help="the address to ask (default: 127.0.0.1)")
     parser.add_argument("--timeout", type=float, default=4.0, help="seconds per attempt (default: 4)")
     args = parser.parse_args(argv)
     healthy, text = probe(args.port, args.host, args.timeout)

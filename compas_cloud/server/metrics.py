@@ -22,7 +22,7 @@ OUTCOMES = ("ok", "error", "cancelled")
 class RunningCall(object):
     """A call in flight, as the dashboard shows it."""
 
-    __slots__ = ("session", "id", "function", "started", "done", "total", "message", "outcome")
+    __slots__ = ("session", "id", "function", "started", "done", "total", "message", "outcome", "error")
 
     def __init__(self, session, call_id, function):
         self.session = session
@@ -33,6 +33,7 @@ class RunningCall(object):
         self.total = None
         self.message = None
         self.outcome = "error"  # until the session says otherwise
+        self.error = None  # what went wrong, for the dashboard's recent calls (see :func:`describe_error`)
 
     def describe(self, now):
         return {
@@ -89,7 +90,7 @@ class Monitor(object):
                 break
         self.recent.append({
             "connection": getattr(call.session, "dashboard_id", None), "call": call.id, "function": call.function,
-            "outcome": outcome, "duration": duration, "ended": time.time(),
+            "outcome": outcome, "duration": duration, "ended": time.time(), "error": call.error,
         })
 
     def progress(self, session, call_id, done, total, message):
@@ -101,6 +102,20 @@ class Monitor(object):
     def running_calls(self):
         now = time.time()
         return [call.describe(now) for call in sorted(self.running.values(), key=lambda call: call.started)]
+
+
+#: The longest error text the dashboard's recent calls keep.
+ERROR_TEXT = 300
+
+
+def describe_error(error):
+    """Return ``"Type: message"`` of a failed call, shortened to :data:`ERROR_TEXT` characters."""
+    kind = getattr(error, "remote_type", None) or type(error).__name__
+    message = getattr(error, "message", None)
+    if not isinstance(message, str):
+        message = str(error)
+    text = "{0}: {1}".format(kind, message) if message else kind
+    return text if len(text) <= ERROR_TEXT else text[:ERROR_TEXT - 1] + "\u2026"
 
 
 def _escape(value):

@@ -1,11 +1,17 @@
-"""Streaming what a called function prints to its client.
+"""The one output capture: what a called function or a task prints, kept apart per thread.
 
 :func:`install` replaces ``sys.stdout`` and ``sys.stderr`` once by streams
-that look at the calling thread: in a worker thread running a call that asked
-for its output, text goes to that call's :class:`OutputSink` (sent to the
-client as ``output`` events, line by line); everywhere else it goes to the
+that look at the calling thread: while :class:`redirect` is active in a
+thread, its text goes to that thread's sinks; everywhere else it goes to the
 original stream. Concurrent calls in the worker pool each keep their own
-output.
+output. Two kinds of sink use it:
+
+- :class:`OutputSink` (through :class:`capture`): a call that asked for its
+  output sends it to the client as ``output`` events, line by line;
+- :class:`TextSink`: a batch task in a worker process keeps what it prints, up
+  to a limit, for ``batch_logs`` (:mod:`compas_cloud.server.executors.worker`).
+
+Standard library only: worker processes import it without the server.
 
 What is not captured: output of threads the function starts itself, and
 output written by C code straight to the file descriptors.
@@ -14,7 +20,6 @@ import sys
 import threading
 
 _local = threading.local()
-_installed = []
 _lock = threading.Lock()
 
 #: Text kept before an event is sent even without a newline.
@@ -31,6 +36,8 @@ class _ThreadStream:
     def write(self, text):
         sink = getattr(_local, self._name, None)
         if sink is None:
+            if self._original is None:  # no console (pythonw, a detached worker process)
+                return len(text)
             return self._original.write(text)
         sink.write(text)
         return len(text)
@@ -42,7 +49,7 @@ class _ThreadStream:
     def flush(self):
         sink = getattr(_local, self._name, None)
         if sink is None:
-            return self._original.flush()
+            return self._original.flush() if self._original is not None else None
         return None
 
     def __getattr__(self, name):
@@ -50,13 +57,15 @@ class _ThreadStream:
 
 
 def install():
-    """Route ``sys.stdout`` and ``sys.stderr`` through per-thread sinks (once; idempotent)."""
+    """Route ``sys.stdout`` and ``sys.stderr`` through per-thread sinks (idempotent).
+
+    Installs again when something replaced a stream since (a test runner, a library).
+    """
     with _lock:
-        if _installed:
-            return
-        sys.stdout = _ThreadStream(sys.stdout, "stdout")
-        sys.stderr = _ThreadStream(sys.stderr, "stderr")
-        _installed.append(True)
+        if not isinstance(sys.stdout, _ThreadStream):
+            sys.stdout = _ThreadStream(sys.stdout, "stdout")
+        if not isinstance(sys.stderr, _ThreadStream):
+            sys.stderr = _ThreadStream(sys.stderr, "stderr")
 
 
 class OutputSink:
@@ -99,24 +108,75 @@ class OutputSink:
             self.context.emit("output", stream=self.stream, text=text)
 
 
+class TextSink:
+    """Keeps one stream's text, up to ``limit`` characters; a note at the end says when the rest was dropped."""
+
+    def __init__(self, limit):
+        self.limit = limit
+        self._parts = []
+        self._size = 0
+        self.truncated = False
+
+    def write(self, text):
+        if not isinstance(text, str):
+            text = str(text)
+        if self._size < self.limit:
+            kept = text[: self.limit - self._size]
+            self._parts.append(kept)
+            self._size += len(kept)
+            if len(kept) < len(text):
+                self.truncated = True
+        elif text:
+            self.truncated = True
+
+    def flush(self):
+        pass
+
+    def text(self):
+        """Return what was kept (with the note, when some was dropped)."""
+        text = "".join(self._parts)
+        if self.truncated:
+            text += "\n[compas_cloud: output truncated after {0} characters]\n".format(self.limit)
+        return text
+
+
+class redirect:
+    """Context manager: what this thread prints goes to ``stdout`` and ``stderr`` (sinks) while it is active."""
+
+    def __init__(self, stdout, stderr):
+        self.sinks = {"stdout": stdout, "stderr": stderr}
+        self._previous = {}
+
+    def __enter__(self):
+        install()
+        for name, sink in self.sinks.items():
+            self._previous[name] = getattr(_local, name, None)
+            setattr(_local, name, sink)
+        return self
+
+    def __exit__(self, *exc):
+        for name in self.sinks:
+            setattr(_local, name, self._previous.pop(name, None))
+        return False
+
+
 class capture:
     """Context manager: send what this thread prints to the call's client while it is active."""
 
     def __init__(self, context):
         self.context = context
         self.sinks = {}
+        self._redirect = None
 
     def __enter__(self):
-        install()
-        for name in ("stdout", "stderr"):
-            sink = OutputSink(self.context, name)
-            self.sinks[name] = sink
-            setattr(_local, name, sink)
+        self.sinks = {name: OutputSink(self.context, name) for name in ("stdout", "stderr")}
+        self._redirect = redirect(self.sinks["stdout"], self.sinks["stderr"])
+        self._redirect.__enter__()
         return self
 
     def __exit__(self, *exc):
-        for name, sink in self.sinks.items():
-            setattr(_local, name, None)
+        self._redirect.__exit__(*exc)
+        for sink in self.sinks.values():
             try:
                 sink.flush()
             except Exception:  # the call's result matters more than its last lines

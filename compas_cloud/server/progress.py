@@ -50,7 +50,8 @@ def report(done, total=None, message=None):
     context.session.server.monitor.progress(context.session, context.id, done, total, message)
     if not context.progress:
         return False
-    return context.emit("progress", done=done, total=total, message=None if message is None else str(message))
+    # Throttled: a burst, then a few a second; the last report always arrives (before the reply).
+    return context.report_progress(done=done, total=total, message=None if message is None else str(message))
 
 
 def cancelled():

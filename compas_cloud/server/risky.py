@@ -36,6 +36,8 @@ MODULES = (
     "compas.rpc",
     "compas._os",
     "compas.data.json",
+    "compas.data.encoders",
+    "numpy.ma.mrecords",
     "compas.files",
     "compas.plugins",
     "compas.scene",
@@ -48,7 +50,7 @@ NAMES = frozenset(
         "tofile", "fromregex", "memmap", "dump", "eval", "exec", "system", "popen",
         "json_load", "json_dump", "from_json", "to_json", "from_obj", "to_obj", "from_off", "to_off",
         "from_ply", "to_ply", "from_stl", "to_stl", "from_pickle", "to_pickle", "lookfor", "__import__",
-        "compile", "check_call", "check_output",
+        "compile", "check_call", "check_output", "from_jsonstring", "fromtextfile", "openfile", "cls_from_dtype",
     ]
 )
 

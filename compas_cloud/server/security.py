@@ -3,6 +3,7 @@
 Everything here runs on the server (CPython >= 3.9).
 """
 import hmac
+import logging
 import os
 import stat
 import urllib.parse
@@ -17,6 +18,11 @@ from compas_cloud.auth import (
 from compas_cloud.errors import FunctionNotAllowed
 from compas_cloud.protocol import address
 from compas_cloud.server import risky
+
+log = logging.getLogger("compas_cloud.server")
+
+#: Refused origins (and refused tokens) are logged once each, up to this many, so a page that retries cannot flood the log.
+_LOGGED_REFUSALS = 20
 
 
 class StartRefused(Exception):
@@ -99,6 +105,7 @@ class AccessPolicy:
         self.allow = tuple(allow)
         self.deny = tuple(deny)
         self.refused = 0
+        self._logged = set()
 
     # -- the handshake ------------------------------------------------------------
 
@@ -106,8 +113,17 @@ class AccessPolicy:
         """``process_request`` hook of ``websockets.serve``: refuse a handshake with 403 or 401."""
         origins = request.headers.get_all("Origin")
         origin = ", ".join(origins) if origins else None
-        if origin is not None and (len(origins) > 1 or _normalise_origin(origin) not in self.origins):
+        # The server's own address (websocket-client sends http://host:port of where it connects) is no foreign page.
+        own = own_origins(connection) if origin is not None else ()
+        if origin is not None and (
+            len(origins) > 1 or (_normalise_origin(origin) not in self.origins and _normalise_origin(origin) not in own)
+        ):
             self.refused += 1
+            self._log_once(
+                ("origin", origin),
+                "refused a connection from the web page at {0}: browser origins are refused unless the server is "
+                "started with --allow-origin {0}".format(origin[:200]),
+            )
             return connection.respond(
                 403,
                 "compas_cloud refuses connections from the web page at {0}: browser origins are refused "
@@ -118,6 +134,8 @@ class AccessPolicy:
         presented = self._presented_token(request)
         if presented is None:
             self.refused += 1
+            self._log_once("no token", "refused a client that sent no token (this server requires one): give the "
+                                       "client the server's token (Proxy(token=...) or COMPAS_CLOUD_TOKEN)")
             return connection.respond(
                 401,
                 "compas_cloud needs a token: send the handshake header 'Authorization: Bearer <token>', "
@@ -127,8 +145,15 @@ class AccessPolicy:
             )
         if not hmac.compare_digest(presented.encode("utf-8"), self.token.encode("utf-8")):
             self.refused += 1
+            self._log_once("wrong token", "refused a client whose token is not this server's token: give the client "
+                                          "the token this server was started with")
             return connection.respond(401, "compas_cloud refused the token: it is not this server's token\n")
         return None
+
+    def _log_once(self, key, text):
+        if key not in self._logged and len(self._logged) < _LOGGED_REFUSALS:
+            self._logged.add(key)
+            log.warning("%s", text)
 
     @staticmethod
     def _presented_token(request):
@@ -260,6 +285,27 @@ class AccessPolicy:
         if self.deny:
             lines.append("functions denied: modules " + ", ".join(self.deny))
         return lines
+
+
+def own_origins(connection):
+    """Return the origins of the address ``connection`` reached the server at (``http://127.0.0.1:9009``).
+
+    Only a page the server itself serves can have such an origin. On a loopback
+    address the loopback names (``localhost``, ``127.0.0.1``, ``[::1]``) count too.
+    """
+    transport = getattr(connection, "transport", None)
+    try:
+        sockname = transport.get_extra_info("sockname")
+        host, port = sockname[0], int(sockname[1])
+    except Exception:  # not a socket, or already closed
+        return set()
+    scheme = "https" if transport.get_extra_info("sslcontext") is not None else "http"
+    hosts = {host}
+    if address.is_loopback(host):
+        hosts.update(("localhost", "127.0.0.1", "::1"))
+    return set(
+        "{0}://{1}:{2}".format(scheme, "[{0}]".format(name) if ":" in name else name, port).lower() for name in hosts
+    )
 
 
 def _within(module_name, prefixes):

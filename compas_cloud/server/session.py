@@ -9,31 +9,38 @@ import websockets
 
 from compas_cloud.errors import (
     CallCancelled,
-    LimitExceeded,
+    CallbackError,
     EncodingError,
+    FunctionNotAllowed,
+    LimitExceeded,
     MalformedMessage,
-    ProtocolMismatch,
     ServerShuttingDown,
     ServerSideError,
-    UnknownOperation,
 )
 from compas_cloud.protocol import arrays
 from compas_cloud.protocol.codec import MAX_DEPTH
-from compas_cloud.protocol import (
-    dumps_plain,
-    loads,
-    parse_request,
-    reply_error,
-    reply_ok,
-)
-from compas_cloud.server import calls
-from compas_cloud.server import extra_ops
+from compas_cloud.protocol import dumps_plain, loads
+from compas_cloud.protocol.conversation_server import SEND, Reply, ServerConversation
+from compas_cloud.server import memory
 from compas_cloud.server.callbacks import CallbackAnswers
 from compas_cloud.server.fastjson import dumps, dumps_arrays
-from compas_cloud.server import memory
+from compas_cloud.server.metrics import describe_error
+from compas_cloud.server.ops import OPS
 from compas_cloud.server.store import ReferenceStore, sizeof
 
 log = logging.getLogger("compas_cloud.server")
+
+#: Bytes of replies a connection may have waiting to be sent before its next request is read.
+MAX_UNSENT = 32 * 1024 * 1024
+
+#: Requests a connection may have in flight before its next request is read, other than calls (bounded
+#: by --max-calls-per-connection) and those that wait on something else (callback replies, cancels,
+#: batch waits, and what imports modules in the worker pool: describe, functions, batch submission):
+#: their replies are built at once, so a client that does not read cannot pile them up.
+MAX_OTHER_REQUESTS = 8
+_UNBOUNDED_OPS = frozenset(
+    ["call", "callback_reply", "cancel", "batch_wait", "batch_cancel", "ping", "describe", "functions", "batch"]
+)
 
 #: Messages larger than this are decoded in a worker thread, off the event loop.
 _OFFLOAD_DECODE = 256 * 1024
@@ -66,14 +73,20 @@ class Session:
         self._peer = None  # "host:port" of the client, kept once known (a TLS socket forgets it when it closes)
         self.store = ReferenceStore()
         self.tasks = set()
-        self.running_calls = {}  # request id -> task of the calls in flight (for cancel and the call limit)
-        self._cancelled = {}  # request id -> who cancelled it ("the client", "the dashboard"), until it ends
+        #: The rules of the conversation (calls in flight, cancels, callback invocations): sans-I/O.
+        self.conversation = ServerConversation(max_calls=server.config.max_calls_per_connection)
+        self.running_calls = {}  # request id -> task of the calls in flight (to cancel them)
         self.call_contexts = {}  # request id -> CallContext of the calls in flight (events, callbacks, cancel)
-        self.callback_answers = CallbackAnswers()
+        self.callback_answers = CallbackAnswers(self.conversation)
         self.messages = 0
         self.calls = 0
         self.client = {}
         self.arrays = False  # send binary arrays1 messages (the client listed "arrays1" in hello)
+        self.worker_slots = asyncio.Semaphore(server.config.workers_per_connection())
+        self.unsent = 0  # bytes of replies and events being sent (handed over, not yet drained)
+        self._writable = asyncio.Event()
+        self._request_slots = asyncio.Semaphore(MAX_OTHER_REQUESTS)
+        self._writable.set()
         self.inline_request = None  # the call being served on the event loop (compas_cloud.server.inline)
 
     @property
@@ -85,23 +98,36 @@ class Session:
         return self._peer or "?"
 
     async def run(self):
-        """Serve the connection until it closes."""
+        """Serve the connection until it closes.
+
+        Back-pressure: while the replies and events not yet handed to the network exceed
+        :data:`MAX_UNSENT` bytes (a client that sends requests and does not read), the next
+        request is not read.
+        """
         async for message in self.websocket:
             self.messages += 1
             self.server.messages += 1
             self.server.monitor.received(message)
             await self._receive(message)
+            if self.unsent > MAX_UNSENT:
+                await self._writable.wait()
+
+    def abandon(self):
+        """Give up the connection's calls in flight: their callbacks stop waiting, report() stops them."""
+        for context in list(self.call_contexts.values()):
+            context.gone = True
+            context.cancel()
+        self.call_contexts.clear()
+        self.callback_answers.close(CallbackError("the client has left"))
+        for task in list(self.tasks):
+            task.cancel()
 
     async def close(self):
         """Cancel the connection's requests in flight and free everything it stored."""
-        for context in list(self.call_contexts.values()):
-            context.gone = True  # callbacks stop waiting; report() stops the function
-            context.cancel()
-        self.call_contexts.clear()
-        for task in list(self.tasks):
-            task.cancel()
+        self.abandon()
         if self.tasks:
             await asyncio.gather(*self.tasks, return_exceptions=True)
+        self.server.batches.forget(self)
         freed_bytes = self.store.stored_bytes
         self.server.stored_bytes -= freed_bytes
         freed = self.store.clear()
@@ -116,7 +142,7 @@ class Session:
             try:
                 message = message.decode("utf-8")
             except UnicodeDecodeError:
-                await self.send(dumps(reply_error(None, MalformedMessage("a binary message must hold UTF-8 JSON").to_data())))
+                await self.send(self.encode_error(None, False, MalformedMessage("a binary message must hold UTF-8 JSON")))
                 return
         try:
             decode = functools.partial(
@@ -124,7 +150,7 @@ class Session:
                 max_depth=MAX_DEPTH,
             )
             if len(message) > _OFFLOAD_DECODE:
-                decoded = await self.server.run_in_worker(decode, message)
+                decoded = await self.server.run_protocol(decode, message)
             else:
                 decoded = decode(message)
         except ServerSideError as error:  # a COMPAS object that cannot be rebuilt
@@ -141,50 +167,41 @@ class Session:
             await self.send(self.encode_error(None, False, error))
             return
         try:
-            request = parse_request(decoded.value)
-        except (MalformedMessage, UnknownOperation, ProtocolMismatch) as error:
-            plain = isinstance(decoded.value, dict) and "v" not in decoded.value
-            await self.send(self.encode_error(error.request_id, plain, error))
-            return
+            kind, what = self.conversation.receive(decoded.value)
         except Exception as error:  # a bug in checking must not end the connection: answer it
             log.exception("internal error while checking a message")
             error = MalformedMessage("the message could not be checked: {0}: {1}".format(type(error).__name__, error))
             await self.send(self.encode_error(None, False, error))
             return
+        if kind == SEND:
+            await self.send(self.encode_reply(what))
+            return
+        request = what.request
         inline = request.op == "call" and self.server.inline.admits(request, len(message))
-        if request.plain:
+        if what.in_order:
             # Plain messages carry no id: answer them one after the other, in order.
             self.inline_request = request if inline else None
             await self._serve(request, decoded)
-        else:
-            if request.op == "call" and request.id in self.running_calls:
-                error = MalformedMessage(
-                    "request id {0!r} is already in flight on this connection: ids must be unique among "
-                    "requests awaiting replies".format(request.id)
-                )
-                await self.send(self.encode_error(request.id, False, error))
-                return
-            if request.op == "call":
-                limit = self.server.config.max_calls_per_connection
-                if limit is not None and len(self.running_calls) >= limit:
-                    error = LimitExceeded(
-                        "this connection already has {0} calls running or queued, the limit set by "
-                        "--max-calls-per-connection; wait for replies before sending more, or restart the "
-                        "server with a larger --max-calls-per-connection".format(len(self.running_calls))
-                    )
-                    await self.send(self.encode_error(request.id, False, error))
-                    return
-            if inline:  # a function that proved fast: run it now, on the loop, without the pool hop
-                self.inline_request = request
+            return
+        if inline:  # a function that proved fast: run it now, on the loop, without the pool hop
+            self.inline_request = request
+            try:
                 await self._serve(request, decoded)
-                return
-            task = asyncio.ensure_future(self._serve(request, decoded))
-            self.tasks.add(task)
-            task.add_done_callback(self.tasks.discard)
-            if request.op == "call":
-                rid = request.id
-                self.running_calls[rid] = task
-                task.add_done_callback(lambda done: self._call_done(rid, done))
+            finally:
+                self.conversation.ended(request.id)
+            return
+        bounded = request.op not in _UNBOUNDED_OPS
+        if bounded:  # its reply is built at once (a stored value, a status): a few in flight at a time
+            await self._request_slots.acquire()
+        task = asyncio.ensure_future(self._serve(request, decoded))
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+        if bounded:
+            task.add_done_callback(lambda done: self._request_slots.release())
+        if what.tracked:
+            rid = request.id
+            self.running_calls[rid] = task
+            task.add_done_callback(lambda done: self._call_done(rid, done))
 
     async def _serve(self, request, decoded):
         watched = self.server.monitor.call_started(self, request) if request.op == "call" else None
@@ -204,36 +221,39 @@ class Session:
         except asyncio.CancelledError:
             if watched is not None:
                 watched.outcome = "cancelled"
-            if request.plain or request.id not in self._cancelled:
+                who = self.conversation.cancelled_by(request.id)
+                watched.error = None if who is None else "cancelled by " + who
+            reply = self.conversation.cancelled_reply(request)
+            if reply is None:
                 raise  # the connection is closing: nobody to answer
-            who = self._cancelled.pop(request.id)
-            error = CallCancelled(
-                "call {0!r} was cancelled by {1}; a function already running finishes in the "
-                "background and its result is dropped".format(request.id, who)
-            )
-            text = self.encode_error(request.id, False, error)
+            await self.send(self.encode_reply(reply))
+            return
         except Exception as error:
             if not isinstance(error, ServerSideError):
                 log.exception("internal error while handling %r", request)
+            elif isinstance(error, (FunctionNotAllowed, LimitExceeded)):
+                log.warning("refused a request of %s: %s", self.peer, error)
             if watched is not None:
                 watched.outcome = "cancelled" if isinstance(error, CallCancelled) else "error"
+                watched.error = describe_error(error)
             text = self.encode_error(request.id, request.plain, error)
-        await self.send(text)
+        if self.conversation.answering(request):  # every request is answered once
+            await self.send(text)
 
     def _call_done(self, rid, task):
         if self.running_calls.get(rid) is task:
             del self.running_calls[rid]
-        self._cancelled.pop(rid, None)
+        self.conversation.ended(rid)
 
     def cancel(self, target, by="the client"):
         """Cancel the call ``target`` of this connection; ``by`` names who did, for the error the client gets."""
+        if not self.conversation.cancel(target, by):
+            return False
         if isinstance(target, dict):
             target = target.get("cached")
         task = self.running_calls.get(target)
-        if task is None or task.done():
-            return False
-        self._cancelled[target] = by
-        task.cancel()
+        if task is not None:
+            task.cancel()
         context = self.call_contexts.get(target)
         if context is not None:
             context.cancel(by)  # the function stops at its next report(), callback or check_cancelled()
@@ -242,7 +262,7 @@ class Session:
     async def keep(self, value, nbytes=None):
         """Store ``value`` for this connection, within the memory limits; return its reference."""
         if nbytes is None:
-            nbytes = await self.server.run_in_worker(sizeof, value)
+            nbytes = await self.server.run_protocol(sizeof, value)
         config = self.server.config
         mine = self.store.stored_bytes + nbytes
         if config.max_connection_memory is not None and mine > config.max_connection_memory:
@@ -267,9 +287,16 @@ class Session:
         """After large frees, give the memory back to the system (glibc keeps it otherwise)."""
         if freed_bytes >= memory.TRIM_AFTER:
             try:
-                await self.server.run_in_worker(memory.trim)
+                await self.server.run_protocol(memory.trim)
             except RuntimeError:  # the worker pool is already shut down: the process is ending anyway
                 pass
+
+    async def send_event(self, rid, text):
+        """Send an event of call ``rid``; return False (sending nothing) once the call has been answered."""
+        if not self.conversation.accepts_event(rid):
+            return False
+        await self.send(text)
+        return True
 
     async def send(self, text):
         if isinstance(text, str) and not text.isascii():
@@ -279,22 +306,42 @@ class Session:
                 # Lone surrogates (from "\\udXXX" escapes a client sent, quoted back in a message or a result)
                 # cannot be sent as UTF-8: write them as the JSON escapes they came in as.
                 text = text.encode("utf-8", "backslashreplace").decode("utf-8")
+        size = len(text)
+        self.unsent += size
+        if self.unsent > MAX_UNSENT:
+            self._writable.clear()
         try:
             await self.websocket.send(text)
         except websockets.ConnectionClosed:
             pass  # the client left; nothing to tell it
         else:
             self.server.monitor.sent(text)
+        finally:
+            self.unsent -= size
+            if self.unsent <= MAX_UNSENT:
+                self._writable.set()
 
     # -- encoding ---------------------------------------------------------------
 
+    def encode_reply(self, reply):
+        """Encode a :class:`~compas_cloud.protocol.conversation_server.Reply` as the text (or bytes) to send."""
+        message = reply.message()
+        if reply.plain:
+            return dumps_plain(message)
+        if self.arrays and reply.ok and arrays.worth_packing({"result": reply.value}):  # the client asked for binary arrays
+            return dumps_arrays(message)
+        return dumps(message)
+
     def encode_result(self, request, result, description="the result"):
+        """Encode the reply carrying ``result`` (safe to run in a worker thread).
+
+        Raises
+        ------
+        EncodingError
+            When the result cannot be sent as JSON.
+        """
         try:
-            if request.plain:
-                return dumps_plain(result)
-            if self.arrays and arrays.worth_packing({"result": result}):  # the client asked for binary arrays
-                return dumps_arrays(reply_ok(request.id, result))
-            return dumps(reply_ok(request.id, result))
+            return self.encode_reply(Reply(request.id, request.plain, True, result))
         except (TypeError, ValueError, OverflowError) as error:
             raise EncodingError(
                 "{0} (a {1}) cannot be sent as JSON: {2}; call with cache=True to keep it on the "
@@ -303,67 +350,16 @@ class Session:
 
     @staticmethod
     def encode_error(rid, plain, error):
-        data = _error_data(error)
-        if plain:
-            return dumps_plain({"error": data})
-        return dumps(reply_error(rid, data))
+        """Encode the error reply carrying ``error`` (an exception) to request ``rid``."""
+        message = Reply(rid, plain, False, _error_data(error)).message()
+        return dumps_plain(message) if plain else dumps(message)
 
     # -- operations -------------------------------------------------------------
 
     async def _handle(self, request, decoded):
-        op = request.op
-        fields = request.fields
-        if op == "call":
-            return await calls.call(self, request, decoded)
-        if op.startswith("batch"):
-            return await self.server.batches.handle(self, request, decoded)
-        if op in extra_ops.HANDLERS:  # describe, functions, shared values, the result cache
-            return self.encode_result(request, await extra_ops.HANDLERS[op](self, fields, decoded))
-        if op == "cache":
-            data = self.store.resolve(fields["data"]) if decoded.references else fields["data"]
-            result = await self.keep(data)
-        elif op == "get":
-            value = self.store.get(fields["ref"])
-            return await self.server.run_in_worker(self.encode_result, request, value, "the stored value")
-        elif op == "free":
-            before = self.store.stored_bytes
-            try:
-                for ref in fields["refs"]:
-                    self.store.free(ref)
-            finally:
-                self.server.stored_bytes -= before - self.store.stored_bytes
-            result = len(fields["refs"])
-            await self.trim(before - self.store.stored_bytes)
-        elif op == "clear":
-            freed_bytes = self.store.stored_bytes
-            self.server.stored_bytes -= freed_bytes
-            result = self.store.clear()
-            await self.trim(freed_bytes)
-        elif op == "cancel":
-            result = self.cancel(fields["target"])
-        elif op == "callback_reply":
-            value = fields.get("result") if fields["ok"] else fields.get("error")
-            if fields["ok"] and decoded.references:
-                value = self.store.resolve(value)
-            result = self.callback_answers.deliver(fields["invocation"], fields["ok"], value)
-        elif op == "ping":
-            result = "pong"
-        elif op == "hello":
-            self.client = fields.get("client") or {}
-            encodings = self.client.get("encodings")
-            self.arrays = isinstance(encodings, list) and arrays.ENCODING in encodings
-            result = dict(self.server.hello(), encodings=["json", arrays.ENCODING])
-        elif op == "version":
-            result = self.server.versions()
-        elif op == "status":
-            result = await self.server.status(self)
-        elif op == "shutdown":
-            log.info("shutdown requested by %s", self.peer)
-            asyncio.get_running_loop().call_soon(self.server.request_stop, "shutdown requested by a client")
-            result = True
-        else:  # pragma: no cover - parse_request only lets known operations through
-            raise UnknownOperation("unknown operation {0!r}".format(op))
-        return self.encode_result(request, result)
+        operation = OPS[request.op]  # parse_request lets only declared operations through
+        result = await operation.handler(self, request, decoded)
+        return result if operation.encoded else self.encode_result(request, result)
 
 
 def _mib(nbytes):

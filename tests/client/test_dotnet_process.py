@@ -107,3 +107,25 @@ def test_kill_ends_the_process(folder):
     finally:
         process.kill()
     assert process.wait(30) is not None
+
+
+@pytest.mark.skipif(not hasattr(os, "symlink") or os.name != "posix", reason="POSIX symlinks")
+def test_the_script_is_never_written_through_a_symlink(folder):
+    # Another local user pre-creates the script's name as a symlink to a file of ours: it must stay untouched.
+    victim = os.path.join(folder, "victim.txt")
+    with open(victim, "w") as handle:
+        handle.write("precious")
+    log = os.path.join(folder, "server-2.log")
+    os.symlink(victim, os.path.join(folder, "server-2-launch.py"))
+    command = launcher.server_command("python3", "127.0.0.1", 1234, auto_stop=5)
+    with pytest.raises(OSError):
+        dotnet_process.script_command(command, log)
+    with open(victim) as handle:
+        assert handle.read() == "precious"
+
+
+def test_the_script_is_private(folder):
+    log = os.path.join(folder, "server-3.log")
+    parts = dotnet_process.script_command(launcher.server_command("python3", "127.0.0.1", 1234), log)
+    if os.name == "posix":
+        assert os.stat(parts[1]).st_mode & 0o077 == 0

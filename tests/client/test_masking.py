@@ -36,3 +36,20 @@ def test_large_messages_both_ways_through_a_real_server(proxy):
     assert proxy.call("builtins.str", [text]) == text
     values = [float(i) + 0.5 for i in range(50001)]  # a binary arrays1 message of about 400 KiB
     assert proxy.call("builtins.list", [values]) == values
+
+
+class _Py2Str(bytes):
+    """A byte string as Python 2.7's ``str`` behaves: indexing gives a one-character string, not an int."""
+
+    def __getitem__(self, index):
+        item = bytes.__getitem__(self, index)
+        return item if isinstance(item, bytes) else bytes(bytearray([item]))
+
+
+@pytest.mark.parametrize("size", [1, 3, 65539])
+def test_numpy_masking_of_python2_byte_strings(size):
+    # The tail after the last whole 4-byte word is masked byte by byte: on Python 2.7 (numpy 1.16) the
+    # payload is a str, whose items are strings; the py27 stage has no numpy, so it is simulated here.
+    data = os.urandom(size)
+    key = os.urandom(4)
+    assert wsclient.mask_numpy(key, _Py2Str(data)) == websocket.ABNF.mask(key, data)

@@ -117,8 +117,9 @@ def test_calls_go_to_the_least_busy_server(two_servers, tmp_path):
     pool = Proxy(servers=[_address(a), _address(b)], verbose=False)
     try:
         deadline = time.time() + 60
-        while busy.status()["running_calls"] != 1 and time.time() < deadline:
+        while busy.load()["running_calls"] != 1 and time.time() < deadline:
             time.sleep(0.05)
+        assert busy.load() == {"running_calls": 1, "connections": 1, "stopping": False}
         before = [_direct_calls(a), _direct_calls(b)]
         for _ in range(4):
             assert pool.call("math.hypot", [3, 4]) == 5.0
@@ -184,3 +185,44 @@ def test_offload_and_batch_through_a_pool(two_servers):
         assert pool.offload("builtins.sum", [ref]) == 3  # on the server holding the reference
     finally:
         pool.close()
+
+
+def test_a_server_that_never_finishes_the_handshake_is_passed_over(two_servers):
+    # A member that accepts connections and never answers (a hung server, a host behind a filter that
+    # swallows the traffic) ends in CloudTimeout, not ConnectionFailed: the pool goes on without it.
+    import socket
+
+    a, _ = two_servers
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(5)
+    try:
+        pool = Proxy(servers=["127.0.0.1:{0}".format(silent.getsockname()[1]), _address(a)], verbose=False,
+                     connect_timeout=1)
+        try:
+            for _ in range(2):
+                assert pool.call("math.hypot", [3, 4]) == 5.0
+            status = pool.status()["servers"]
+            assert [entry["alive"] for entry in status] == [False, True]
+            assert "handshake" in status[0]["error"]
+        finally:
+            pool.close()
+    finally:
+        silent.close()
+
+
+def test_a_deeply_nested_argument_is_refused_before_anything_is_sent():
+    # Finding the references in the arguments must not recurse: IronPython does not enforce the recursion
+    # limit, and a deep value would take Rhino down. Refused with TooDeep, as a single proxy refuses it.
+    from compas_cloud.protocol.walk import TooDeep
+
+    from helpers import free_port
+
+    deep = []
+    for _ in range(5000):
+        deep = [deep]
+    pool = ServerPool(["127.0.0.1:{0}".format(free_port())], verbose=False)
+    with pytest.raises(TooDeep):
+        pool.call("builtins.len", [deep])
+    with pytest.raises(TooDeep):
+        pool.submit("builtins.len", [deep])

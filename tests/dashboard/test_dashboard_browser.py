@@ -16,7 +16,7 @@ import pytest
 from cdp import CHROMIUM, Browser
 from compas_cloud import Proxy
 from compas_cloud.errors import CallCancelled
-from helpers import ROOT, ServerProcess, free_port
+from helpers import ROOT, ServerProcess, free_port, make_certificates, server_python
 
 if CHROMIUM is None and os.environ.get("COMPAS_CLOUD_REQUIRE_BROWSER"):
     raise RuntimeError("chromium is required (tools/runtimes/browser.sh installs it) but is not installed")
@@ -104,7 +104,7 @@ def test_with_a_token_the_page_shows_nothing_until_given_it_and_can_then_cancel(
                     # holding the token, the viewer may cancel the call
                     browser.evaluate("window.confirm = () => true; "
                                      "document.querySelector('#running button').click(); true")
-                    assert browser.wait_for(_text("#recent") + ".includes('cancelled')")
+                    assert browser.wait_for(_text("#recent") + ".includes('cancelled by an operator on the server')")
             finally:
                 result = held.release()
             assert result == [] and len(held.errors) == 1  # the call was cancelled: the client got CallCancelled
@@ -130,9 +130,74 @@ def test_the_screenshot_the_docs_use(tmp_path):
     assert shown["running"].count(HELD) == 2 and "3 / 10" in shown["running"] and "72 / 100 · step 72" in shown["running"]
     assert shown["clients"].count("CPython") == 2 and "of 512.0 MiB" in shown["clients"]
     assert "2 running, 4 waiting" in shown["batches"]
-    assert "math.sqrt" in shown["recent"] and "error" in shown["recent"]
+    assert "math.sqrt" in shown["recent"] and "ValueError: math domain error" in shown["recent"]
+    assert "2 (67% of 3)" in shown["result-cache"] and "site model" in shown["shared"] and "Mesh" in shown["shared"]
     assert _png_size(output) == tool.SIZE
     assert _png_size(tool.DOCS_IMAGE) == tool.SIZE  # the docs' picture is this tool's
+
+
+def test_over_tls_the_page_works_same_origin_and_another_page_cannot_read_it(tmp_path):
+    """A --certfile server: the page over https:// (the test CA is in no browser store: Chromium is told to
+    accept the certificate; the page's origin is still https://127.0.0.1:port), the token, the call."""
+    ca, cert, key = make_certificates(str(tmp_path))
+    with ServerProcess("--token", TOKEN, "--certfile", cert, "--keyfile", key) as server:
+        url = "wss://localhost:{0}".format(server.port)
+        with Proxy(url=url, cafile=ca, autolaunch=False, verbose=False, token=TOKEN, progress=False) as proxy:
+            held = HeldCall(proxy)
+            try:
+                page = "https://127.0.0.1:{0}/".format(server.port)
+                with Browser(page, flags=["--ignore-certificate-errors"]) as browser:
+                    assert browser.evaluate("location.origin") == page.rstrip("/")
+                    assert browser.wait_for("!document.getElementById('login').hidden")
+                    assert HELD not in browser.evaluate("document.body.innerText")
+                    browser.evaluate("document.getElementById('token').value = {0!r}; "
+                                     "document.getElementById('login-form').requestSubmit(); true".format(TOKEN))
+                    shown = browser.wait_for("document.querySelector('#running .bar[data-done=\"3\"]') && "
+                                             + _text("#running"))
+                    assert shown and HELD in shown and "3 / 10" in shown
+                    assert "(TLS)" in browser.evaluate(_text("#address"))
+                    # the page's own origin reads the state with the token...
+                    own = browser.evaluate(
+                        "fetch({0!r}, {{headers: {{Authorization: 'Bearer ' + {1!r}}}}})"
+                        ".then(r => 'read:' + r.status).catch(() => 'blocked')".format(page + "api/state", TOKEN))
+                    assert own == "read:200"
+                # ...another page cannot, even knowing the token (its preflight is refused: origin "null" here)
+                with Browser("data:text/html,<title>other</title>", flags=["--ignore-certificate-errors"]) as browser:
+                    fetched = browser.evaluate(
+                        "fetch({0!r}, {{headers: {{Authorization: 'Bearer ' + {1!r}}}}})"
+                        ".then(r => 'read:' + r.status).catch(() => 'blocked')".format(page + "api/state", TOKEN))
+                    assert fetched == "blocked"
+            finally:
+                assert held.release() == [3]
+
+
+def test_a_designer_finds_the_token_of_the_server_a_script_launched(tmp_path, monkeypatch):
+    """The designer's case: a Proxy launched the server (with a token of its own); the login tells where it is."""
+    monkeypatch.setenv("COMPAS_CLOUD_CONFIG_DIR", str(tmp_path))
+    monkeypatch.setenv("PYTHONPATH", ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))  # tests.dashboard_tasks
+    port = free_port()
+    proxy = Proxy(port=port, python=server_python(), verbose=False, progress=False)
+    try:
+        assert proxy.launched is not None
+        held = HeldCall(proxy)
+        try:
+            with Browser(proxy.dashboard_url) as browser:
+                assert browser.wait_for("!document.getElementById('login').hidden")
+                name = "launched-{0}.token".format(port)
+                assert name in browser.evaluate("document.getElementById('token-help').textContent")
+                with open(str(tmp_path / name)) as handle:
+                    token = handle.read().strip()
+                browser.evaluate("document.getElementById('token').value = {0!r}; "
+                                 "document.getElementById('login-form').requestSubmit(); true".format(token))
+                shown = browser.wait_for("document.querySelector('#running .bar') && " + _text("#running"))
+                assert shown and HELD in shown and "3 / 10" in shown
+        finally:
+            assert held.release() == [3]
+    finally:
+        proxy.close()
+        if proxy.launched.running():
+            proxy.launched.process.kill()
+            proxy.launched.process.wait()
 
 
 def _strip_port(text):

@@ -109,6 +109,17 @@ class ParamServer(object):
         self.Input.remove(param)
         return True
 
+    def RegisterOutputParam(self, param, index=None):
+        self._check()
+        self.Output.insert(len(self.Output) if index is None else index, param)
+
+    def UnregisterOutputParameter(self, param):
+        self._check()
+        if param not in self.Output:
+            return False
+        self.Output.remove(param)
+        return True
+
     def OnParametersChanged(self):
         self.changes += 1
 
@@ -131,8 +142,8 @@ class executingcomponent(object):
         self.Params = ParamServer(self)
 
     def CreateParameter(self, side, index):
-        if side != GH_ParameterSide.Input:
-            raise AssertionError("only inputs are created in these tests")
+        if side not in (GH_ParameterSide.Input, GH_ParameterSide.Output):
+            raise AssertionError("a parameter is an input or an output, not {0!r}".format(side))
         return Param()
 
     def VariableParameterMaintenance(self):
@@ -280,7 +291,7 @@ class LoadedComponent(object):
     def solve(self, **inputs):
         """Solve once with ``inputs`` (missing inputs are None, as in Grasshopper); return the outputs by name.
 
-        The inputs are those the component has now (``Params.Input``): the
+        The inputs and outputs are those the component has now (``Params``): the
         metadata's, unless the component changed them.
         """
         self.inputs = [param.NickName for param in self.instance.Params.Input]
@@ -294,8 +305,12 @@ class LoadedComponent(object):
             returned = self.instance.RunScript(*[inputs.get(name) for name in self.inputs])
         finally:
             self.document.SolutionState = state
+        self.outputs = [param.NickName for param in self.instance.Params.Output]
         if len(self.outputs) == 1:
             returned = (returned,)
+        elif not isinstance(returned, (tuple, list)) or len(returned) != len(self.outputs):
+            # GhPython spreads what RunScript returns over the outputs: it must be one value per output
+            raise AssertionError("RunScript returned {0!r} for the {1} outputs {2}".format(returned, len(self.outputs), self.outputs))
         self.results = dict(zip(self.outputs, returned))
         return self.results
 

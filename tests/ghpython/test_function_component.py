@@ -22,7 +22,7 @@ class Point3d(object):
 def _rebuilt(component, **inputs):
     """Solve once (the component asks for its inputs), run the scheduled rebuild, return the new input names."""
     first = component.solve(**inputs)
-    assert first["result"] is None
+    assert set(first.values()) == set([None])
     assert any("inputs rebuilt" in text for text in component.messages("Remark")), component.messages()
     assert component.document.run_scheduled() == 1
     return [param.NickName for param in component.instance.Params.Input]
@@ -201,3 +201,49 @@ def test_the_rhino_8_set_runs_the_same_component(gh, connected):
     component = LoadedComponent(folder, gh.document())
     assert _rebuilt(component, proxy=proxy, function=SCALED_SUM) == FIXED + ["values", "scale", "label"]
     assert component.solve(proxy=proxy, function=SCALED_SUM, values=[1, 2], scale=3.0)["result"] == ["sum", 9.0]
+
+
+def test_inputs_removed_by_hand_are_rebuilt(gh, connected):
+    _, proxy = connected
+    component = gh.load("Cloud_Function")
+    _rebuilt(component, proxy=proxy, function=SCALED_SUM)
+    params = component.instance.Params
+    params.UnregisterInputParameter(params.Input[-1])  # the designer deletes 'label' from the canvas
+    assert _rebuilt(component, proxy=proxy, function=SCALED_SUM) == FIXED + ["values", "scale", "label"]
+    assert component.solve(proxy=proxy, function=SCALED_SUM, values=[2], label="t")["result"] == ["t", 2.0]
+
+
+def test_outputs_are_rebuilt_for_a_function_documenting_several_values(gh, connected):
+    pytest.importorskip("compas")
+    _, proxy = connected
+    component = gh.load("Cloud_Function")
+    name = "compas.geometry.axis_angle_from_quaternion"  # Returns: axis : [float, float, float], angle : float
+    assert _rebuilt(component, proxy=proxy, function=name) == FIXED + ["q"]
+    outputs = component.instance.Params.Output
+    assert [param.NickName for param in outputs] == ["axis", "angle"]
+    assert outputs[1].Description.startswith("Angle of rotation in radians.") and "(float)" in outputs[1].Description
+    results = component.solve(proxy=proxy, function=name, q=[0.7071068, 0.0, 0.0, 0.7071068])
+    assert [round(c, 6) for c in results["axis"]] == [0.0, 0.0, 1.0] and abs(results["angle"] - 1.5707963) < 1e-6
+    # nothing to compute yet: one None per output (GhPython spreads the returned tuple over the outputs)
+    assert component.solve(proxy=proxy, function=name) == {"axis": None, "angle": None}
+    # back to a function with one value: a single 'result' output again
+    assert _rebuilt(component, proxy=proxy, function=SCALED_SUM) == FIXED + ["values", "scale", "label"]
+    assert [param.NickName for param in component.instance.Params.Output] == ["result"]
+    assert component.solve(proxy=proxy, function=SCALED_SUM, values=[1])["result"] == ["sum", 1.0]
+
+
+def test_output_specs_and_split_results():
+    from compas_cloud.ghpython.function_component import output_specs, split_result
+
+    assert output_specs({"returns": {"description": "", "items": []}}) == [
+        {"name": "result", "description": "The function's result"}]
+    specs = output_specs({"returns": {"items": [
+        {"name": None, "type": "float", "description": "A distance."},
+        {"name": "index", "type": "int", "description": ""},
+        {"name": "proxy", "type": "str", "description": "x"},  # would clash with an input
+    ]}})
+    assert [spec["name"] for spec in specs] == ["result1", "index", "result3"]
+    assert specs[0]["description"] == "A distance. (float)" and specs[1]["description"] == "(int)"
+    assert split_result([1.5, 2, "a"], 3) == (1.5, 2, "a")
+    assert split_result([1.5, 2], 3) == ([1.5, 2], None, None)  # not what the docstring says: whole, to the first
+    assert split_result(7, 1) == 7

@@ -207,3 +207,28 @@ def test_compas_rhino_install_and_uninstall_use_the_hooks(tmpdir):
     assert not os.path.lexists(link)
     assert not os.path.exists(fake.plugin)
     assert sorted(os.listdir(fake.userobjects)) == ["Other_Thing.ghuser"]
+
+
+# -- the folders found without --rhino-dir --------------------------------------------------------
+
+
+def test_default_folders_on_windows_and_macos(tmpdir, monkeypatch):
+    from compas_cloud import install
+
+    appdata = str(tmpdir.join("AppData", "Roaming"))
+    monkeypatch.setenv("APPDATA", appdata)
+    monkeypatch.setattr(install.os, "name", "nt")
+    folders = install.RhinoFolders("7.0")
+    assert folders.scripts == os.path.join(appdata, "McNeel", "Rhinoceros", "7.0", "scripts")
+    assert folders.userobjects == os.path.join(appdata, "Grasshopper", "UserObjects")
+    assert folders.python_plugins == os.path.join(appdata, "McNeel", "Rhinoceros", "7.0", "Plug-ins", "PythonPlugins")
+
+    monkeypatch.setattr(install.os, "name", "posix")
+    monkeypatch.setattr(install.sys, "platform", "darwin")
+    monkeypatch.setenv("HOME", str(tmpdir))
+    folders = install.RhinoFolders("8.0")
+    rhino = os.path.join(str(tmpdir), "Library", "Application Support", "McNeel", "Rhinoceros")
+    assert folders.scripts == os.path.join(rhino, "8.0", "scripts")
+    assert folders.userobjects == os.path.join(rhino, "8.0", "Plug-ins", "Grasshopper (b45a29b1-4343-4035-989e-044e8580d9cf)",
+                                               "UserObjects")
+    assert install.userobject_kind(folders.version) == "cpython"

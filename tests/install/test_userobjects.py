@@ -165,6 +165,9 @@ def test_gh_io_is_found_in_the_windows_installation_folder(tmpdir):
     assert userobjects.find_gh_io("7.0", environ=environ, platform="win32") == expected
     with pytest.raises(UserObjectBuildError):
         userobjects.find_gh_io("8.0", environ=environ, platform="win32")  # Rhino 8's own, not Rhino 7's
+    # an installation laid out otherwise is searched
+    elsewhere = _plant(os.path.join(program_files, "Rhino 8", "System", "netcore", "GH_IO.dll"))
+    assert userobjects.find_gh_io("8.0", environ=environ, platform="win32") == elsewhere
 
 
 def test_gh_io_on_macos_is_looked_for_in_the_application_bundle():
@@ -218,3 +221,9 @@ def test_a_gh_io_that_cannot_be_used_is_a_failed_step_naming_what_is_missing(tmp
     assert ("could not be loaded as Grasshopper's GH_IO assembly" in output
             or 'needs pythonnet in {0} '.format(sys.executable) in output and '"compas_cloud[dotnet]"' in output), output
     assert sorted(os.listdir(fake.userobjects)) == ["Other_Thing.ghuser"]
+
+
+def test_the_check_script_fails_without_gh_io_and_says_why(tmpdir):
+    code, output = run([os.path.join(ROOT, "tools", "check_userobjects.py"), "--gh-io", str(tmpdir.join("none")),
+                        "--out", str(tmpdir.join("out"))])
+    assert code == 1 and "check_userobjects: FAILED: no GH_IO.dll at" in output, output

@@ -70,7 +70,8 @@ def test_the_package_holds_manifest_user_objects_sources_and_plugin(tree, tmpdir
     assert os.path.basename(path) == "compas_cloud-{0}-any-any.yak".format(__version__)
     with zipfile.ZipFile(path) as archive:
         names = sorted(archive.namelist())
-        manifest = parse_manifest(archive.read("manifest.yml").decode("utf-8"))
+        text = archive.read("manifest.yml").decode("utf-8")
+        manifest = parse_manifest(text)
         assert archive.read("Cloud_Proxy.ghuser") == b"cpython"
         assert archive.read("ironpython/Cloud_Proxy.ghuser") == b"ironpython"
     print("\n".join(names))
@@ -78,6 +79,9 @@ def test_the_package_holds_manifest_user_objects_sources_and_plugin(tree, tmpdir
     assert manifest["version"] == __version__
     assert manifest["authors"] and manifest["description"] and manifest["url"].startswith("https://")
     assert "grasshopper" in manifest["keywords"] and manifest["icon"] == "icon.png"
+    # what a YAML reader (as the yak tool and the package server are) makes of it: the same
+    yaml = pytest.importorskip("yaml", reason="PyYAML comes with the check tools (tools/env.sh)")
+    assert yaml.safe_load(text) == manifest
     expected = ["manifest.yml", "icon.png"]
     expected += [name + ".ghuser" for name in NAMES] + ["ironpython/" + name + ".ghuser" for name in NAMES]
     for name in NAMES:

@@ -55,6 +55,16 @@ def test_start_connects_to_a_running_server_and_stop_stops_it(rhino, own_server)
     assert own_server.wait(30) is not None
 
 
+def test_restart_refuses_a_server_it_did_not_launch_and_leaves_it_running(rhino, own_server):
+    rhino_commands.configure(host="127.0.0.1", port=own_server.port)
+    assert rhino.run("CloudStart")[0] == SUCCESS
+    code, text = rhino.run("CloudRestart")
+    assert code == FAILURE and "did not launch it" in text, text
+    assert "Traceback" not in text
+    code, text = rhino.run("CloudStatus")
+    assert code == SUCCESS and "compas_cloud server at 127.0.0.1:{0}".format(own_server.port) in text, text
+
+
 def test_start_status_log_restart_stop_a_launched_server(rhino):
     port = free_port()
     rhino_commands.configure(host="127.0.0.1", port=port, python=server_python())

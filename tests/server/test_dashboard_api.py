@@ -53,7 +53,14 @@ def test_state_shows_clients_calls_and_references_and_no_actions_without_a_token
             assert client["runtime"].startswith("CPython") and client["client"] == "compas_cloud"
             assert client["references"] == 1 and client["stored_bytes"] > 0
             assert [call["function"] for call in state["recent"]] == ["numpy.arange", "numpy.linalg.norm"]
-            assert state["recent"][0]["outcome"] == "ok"
+            assert state["recent"][0]["outcome"] == "ok" and state["recent"][0]["error"] is None
+            try:
+                proxy.function("math.sqrt")(-1)
+            except Exception:
+                pass
+            failed = json.loads(get(server, "/api/state")[2])["recent"][0]
+            assert (failed["function"], failed["outcome"]) == ("math.sqrt", "error")
+            assert failed["error"] == "ValueError: math domain error"
             assert state["server"]["versions"]["compas_cloud"]
             assert state["limits"]["connection_memory"] == 4096 * 1024 * 1024
             assert get(server, "/api/action?do=shutdown")[0] == 403  # nobody holds a token: nothing can change
@@ -126,6 +133,7 @@ def test_a_call_cancelled_from_the_dashboard_tells_the_client_who_cancelled_it(t
                 assert "cancelled by an operator on the server's dashboard" in str(info.value)
                 state = json.loads(get(server, "/api/state", bearer())[2])
                 assert state["recent"][0]["outcome"] == "cancelled" and state["recent"][0]["call"] == future.id
+                assert state["recent"][0]["error"] == "cancelled by an operator on the server's dashboard"
                 # the connection goes on; a call the client cancels itself still says so
                 assert proxy.function("numpy.linalg.norm")([3, 4]) == 5.0
                 mine = proxy.submit(held, [2, 4, flag])

@@ -40,6 +40,11 @@ def test_describe_reports_parameters_defaults_annotations_and_numpydoc(proxy):
     assert info["returns"]["annotation"] == "list"
     assert info["returns"]["type"] == "list"
     assert info["returns"]["description"] == "``[label, total]``."
+    assert info["returns"]["items"] == [{"name": None, "type": "list", "description": "``[label, total]``."}]
+    named = proxy.describe(TASKS + "sum_and_count")["returns"]
+    assert named["items"] == [{"name": "total", "type": "float", "description": "Their sum."},
+                              {"name": "count", "type": "int", "description": "How many there are."}]
+    assert named["type"] == "float" and named["description"] == "Their sum."
 
 
 def test_describe_a_library_function_and_a_default_that_is_not_json(proxy):
@@ -58,7 +63,8 @@ def test_describe_a_library_function_and_a_default_that_is_not_json(proxy):
 def test_functions_lists_the_public_callables_of_a_module(proxy):
     names = proxy.functions("tests.beyond_tasks")
     assert names == sorted(
-        ["add_vertex", "count_and_name", "grow", "opaque", "pid_after", "runs", "scaled_sum", "total", "uses_callback",
+        ["add_vertex", "count_and_name", "grow", "opaque", "pid_after", "runs", "scaled_sum", "sum_and_count",
+         "total", "uses_callback",
          "vertex_count"]
     )
 

@@ -193,3 +193,14 @@ def test_offloaded_calls_use_the_result_cache_too():
             proxy.close()
     finally:
         process.stop()
+
+
+def test_answers_from_the_cache_do_not_make_a_slow_function_look_fast(cproxy):
+    """A hit takes microseconds: it must not promote the function to run on the event loop (server/inline.py)."""
+    for _ in range(6):
+        assert cproxy.call(TASKS + "pid_after", [0.05], cache_result=True) > 0  # one miss, five hits
+    assert _stats(cproxy)["hits"] >= 5
+    assert TASKS + "pid_after" not in cproxy.status()["inline"]["functions"]
+    for _ in range(6):
+        cproxy.call(TASKS + "runs")  # a fast function is still promoted
+    assert TASKS + "runs" in cproxy.status()["inline"]["functions"]

@@ -33,8 +33,9 @@ def mask_numpy(key, data):
         target = numpy.frombuffer(out, dtype=numpy.uint32, count=words)
         numpy.bitwise_xor(source, numpy.frombuffer(bytes(key), dtype=numpy.uint32)[0], out=target)
     key = bytearray(key)
+    tail = bytearray(data[words * 4:])  # items are ints here also where bytes are Python 2's str
     for index in range(words * 4, size):
-        out[index] = data[index] ^ key[index % 4]
+        out[index] = tail[index - words * 4] ^ key[index % 4]
     return bytes(out)
 
 

@@ -32,8 +32,9 @@ import secrets
 import weakref
 
 from compas_cloud.errors import EncodingError, FunctionNotFound, MalformedMessage, ServerSideError
-from compas_cloud.protocol import Reference, dumps, event, reference_id
+from compas_cloud.protocol import Reference, dumps, reference_id
 from compas_cloud.protocol.walk import walk
+from compas_cloud.server.batch.state import CANCELLED, FAILED, FINISHED, BatchState
 from compas_cloud.server.executors import create_executor
 
 log = logging.getLogger("compas_cloud.server")
@@ -44,60 +45,24 @@ OPERATIONS = ("batch", "batch_status", "batch_wait", "batch_results", "batch_log
 #: The most tasks one batch may hold.
 MAX_TASKS = 100000
 
-WAITING, RUNNING, FINISHED, FAILED, CANCELLED = "waiting", "running", "finished", "failed", "cancelled"
-_ENDED = (FINISHED, FAILED, CANCELLED)
-
-
 class BatchNotFound(ServerSideError):
     """A batch id is unknown on this connection (never existed, freed, or another connection's)."""
 
 
-class _Task(object):
-    __slots__ = ("index", "key", "function", "args", "kwargs", "state", "attempt", "worker", "pid", "payload", "handle",
-                 "history")
-
-    def __init__(self, index, key, function, args, kwargs):
-        self.index = index
-        self.key = key
-        self.function = function
-        self.args = args
-        self.kwargs = kwargs
-        self.state = WAITING
-        self.attempt = 0
-        self.worker = None
-        self.pid = None
-        self.payload = None
-        self.handle = None
-        self.history = []  # the workers it started on
-
-    def describe(self):
-        info = {"task": self.index, "function": self.function, "state": self.state, "attempt": self.attempt,
-                "worker": self.worker, "pid": self.pid}
-        if self.state == FAILED:
-            info["error"] = self.payload["error"]
-        return info
-
-
-class Batch(object):
-    """One batch: its tasks, their states, and the coroutine that runs them."""
+class Batch(BatchState):
+    """One batch: its state (:class:`~compas_cloud.server.batch.state.BatchState`) and the coroutine that runs it."""
 
     def __init__(self, service, session, tasks):
+        BatchState.__init__(self, secrets.token_urlsafe(12), tasks)
         self.service = service
         self.session = session
-        self.id = secrets.token_urlsafe(12)
-        self.tasks = [_Task(i, "compas_cloud-{0}-{1}".format(self.id, i), name, args, kwargs)
-                      for i, (name, args, kwargs) in enumerate(tasks)]
-        self.by_key = {task.key: task for task in self.tasks}
-        self.counts = {WAITING: len(self.tasks), RUNNING: 0, FINISHED: 0, FAILED: 0, CANCELLED: 0}
-        self.seq = 0
-        self.cancelled = False
         self.queue = asyncio.Queue()
-        self.done = asyncio.Event()
+        self.done_event = asyncio.Event()
         self.runner = None
 
     @property
     def state(self):
-        if not self.done.is_set():
+        if not self.done_event.is_set():
             return "running"
         return CANCELLED if self.cancelled else FINISHED
 
@@ -125,30 +90,30 @@ class Batch(object):
                 if waiting and in_flight < slots and not self.cancelled:
                     chunk = [waiting.popleft() for _ in range(min(slots - in_flight, len(waiting)))]
                     in_flight += len(chunk)
-                    await self.service.server.run_in_worker(self._submit, chunk)
-                if all(task.state in _ENDED for task in self.tasks):
+                    await self.service.server.run_protocol(self._submit, chunk)
+                if self.all_ended:
                     break
                 kind, key, info = await self.queue.get()
                 if kind == "start":
-                    await self._started(self.by_key.get(key), info)
+                    await self._send(self.started(key, info))
                 elif kind == "done":
-                    task = self.by_key.get(key)
-                    if task is not None and task.state not in _ENDED:
+                    events = self.ended(key, info)
+                    if events:  # the task was still in flight
                         in_flight -= 1
-                        await self._ended(task, info)
+                        await self._send(events)
                 elif kind == "worker_lost":
-                    # Running there, or already restarted elsewhere (the cluster may notice before we do).
-                    lost = [task.index for task in self.tasks if task.state == RUNNING and info["worker"] in task.history]
-                    await self._emit("worker_lost", worker=info["worker"], tasks=lost)
+                    await self._send(self.worker_lost(info["worker"]))
                 elif kind == "cancel":
-                    await self._cancel(waiting)
+                    await self._send(self.cancel(waiting))
                     waiting.clear()
+                    handles = self.open_handles()
+                    if handles:
+                        await self.service.server.run_protocol(self.service.executor.cancel, handles)
                     if not info.done():
                         info.set_result(None)
         except asyncio.CancelledError:
             self.cancelled = True
-            handles = [task.handle for task in self.tasks if task.state not in _ENDED]
-            executor.cancel(handles)
+            executor.cancel(self.open_handles())
             self._answer_late_cancels()
             raise
         finally:
@@ -158,9 +123,9 @@ class Batch(object):
         try:
             # The last event goes out before the batch counts as done, so that every event comes
             # before the reply to a batch_wait.
-            await self._emit("done", state=CANCELLED if self.cancelled else FINISHED)
+            await self._send([self.done()])
         finally:
-            self.done.set()
+            self.done_event.set()
             self._answer_late_cancels()
 
     def _answer_late_cancels(self):
@@ -180,63 +145,9 @@ class Batch(object):
                                                "error": {"type": type(error).__name__, "traceback": "",
                                                          "message": "the executor refused the task: {0}".format(error)}})
 
-    def _move(self, task, state):
-        self.counts[task.state] -= 1
-        self.counts[state] += 1
-        task.state = state
-
-    async def _started(self, task, info):
-        if task is None or task.state in _ENDED:
-            return
-        if task.state == WAITING:
-            task.attempt = 1
-            task.worker, task.pid = info.get("worker"), info.get("pid")
-            task.history.append(task.worker)
-            self._move(task, RUNNING)
-            await self._emit_task(task)
-        elif info.get("worker") != task.worker or info.get("pid") != task.pid:
-            # The same task started again elsewhere: its first worker died and the cluster rescheduled it.
-            previous = task.worker
-            task.attempt += 1
-            task.worker, task.pid = info.get("worker"), info.get("pid")
-            task.history.append(task.worker)
-            await self._emit("restart", task=task.index, attempt=task.attempt, worker=task.worker,
-                             pid=task.pid, previous_worker=previous)
-
-    async def _ended(self, task, payload):
-        task.payload = payload
-        cancelled = not payload["ok"] and payload["error"].get("type") == "CancelledError" and self.cancelled
-        if task.state == WAITING and not cancelled:
-            # The end overtook the start report: say it ran first, so the stream stays in order.
-            task.attempt = 1
-            task.worker, task.pid = payload.get("worker"), payload.get("pid")
-            self._move(task, RUNNING)
-            await self._emit_task(task)
-        if payload.get("worker"):
-            task.worker, task.pid = payload.get("worker"), payload.get("pid")
-        self._move(task, FINISHED if payload["ok"] else (CANCELLED if cancelled else FAILED))
-        await self._emit_task(task)
-
-    async def _cancel(self, waiting):
-        self.cancelled = True
-        for task in waiting:
-            task.payload = None
-            self._move(task, CANCELLED)
-            await self._emit_task(task)
-        handles = [task.handle for task in self.tasks if task.state not in _ENDED]
-        if handles:
-            await self.service.server.run_in_worker(self.service.executor.cancel, handles)
-
-    async def _emit_task(self, task):
-        fields = {"task": task.index, "state": task.state, "attempt": task.attempt, "worker": task.worker}
-        if task.state == FAILED:
-            fields["error"] = task.payload["error"]
-        await self._emit("task", **fields)
-
-    async def _emit(self, kind, **fields):
-        self.seq += 1
-        message = event("batch", batch=self.id, seq=self.seq, kind=kind, counts=dict(self.counts), **fields)
-        await self.session.send(dumps(message))
+    async def _send(self, events):
+        for message in events:
+            await self.session.send(dumps(message))
 
 
 class BatchService(object):
@@ -262,7 +173,16 @@ class BatchService(object):
     def describe(self):
         info = self.executor.describe()
         info["running_batches"] = len(self.running)
+        info["batches_held"] = sum(len(batches) for batches in list(self._sessions.values()))
         return info
+
+    def forget(self, session):
+        """Drop every batch of ``session`` (its connection has closed), with their tasks and results.
+
+        The batches point back at their session, so the weak keys alone would never let them go.
+        """
+        for batch_id in list(self._sessions.pop(session, {})):
+            self.running.pop(batch_id, None)
 
     def offloaded(self, name):
         """Return True if calls to ``name`` go to the executor (``--offload``)."""
@@ -272,7 +192,7 @@ class BatchService(object):
         """Start the executor (once), from the event loop."""
         if self.loop is None:
             self.loop = asyncio.get_running_loop()
-        await self.server.run_in_worker(self.executor.start)
+        await self.server.run_protocol(self.executor.start)
 
     def _cluster_event(self, kind, info):
         if self.loop is None:
@@ -289,47 +209,59 @@ class BatchService(object):
 
     # -- operations -------------------------------------------------------------
 
-    async def handle(self, session, request, decoded):
-        """Answer a batch operation; return the encoded reply."""
-        op = request.op
-        fields = request.fields
-        if op == "batch":
-            result = await self._submit(session, fields["tasks"], decoded.references)
-            return session.encode_result(request, result)
-        batch = self._find(session, fields["batch"])
-        if op == "batch_status":
-            result = batch.status()
-        elif op == "batch_wait":
-            timeout = fields.get("timeout")
-            try:
-                await asyncio.wait_for(asyncio.shield(batch.done.wait()), timeout)
-            except asyncio.TimeoutError:
-                pass
-            result = batch.status()
-        elif op == "batch_cancel":
-            if not batch.done.is_set() and not batch.runner.done():
-                # The runner answers while its loop runs; a cancel that comes after the loop has ended
-                # (the "done" event is on its way) is answered when the runner ends instead.
-                answered = self.loop.create_future()
-                batch.queue.put_nowait(("cancel", None, answered))
-                await asyncio.wait((answered, batch.runner), return_when=asyncio.FIRST_COMPLETED)
-            result = batch.status()
-        elif op == "batch_free":
-            if not batch.done.is_set():
-                raise ServerSideError("batch {0!r} is still running: cancel it or wait for it first".format(batch.id),
-                                      remote_type="BatchRunning")
-            self._sessions.get(session, {}).pop(batch.id, None)
-            result = True
-        elif op == "batch_logs":
-            result = [{"task": task.index, "worker": task.worker,
-                       "stdout": task.payload["stdout"] if task.payload else "",
-                       "stderr": task.payload["stderr"] if task.payload else ""}
-                      for task in self._select(batch, fields.get("tasks"))]
-        elif op == "batch_results":
-            return await self._results(session, request, batch, fields.get("tasks"), fields["cache"])
-        else:  # pragma: no cover - session only sends the operations listed above
-            raise MalformedMessage("not a batch operation: {0!r}".format(op))
-        return session.encode_result(request, result)
+    # Each operation takes (session, request, decoded) and returns its result; ``batch_results``
+    # returns its reply already encoded (in a worker thread: results may be large). The session's
+    # operation table (compas_cloud.server.ops) lists them.
+
+    async def op_batch(self, session, request, decoded):
+        """``batch``: submit the tasks; return the batch's id, size, executor and counts."""
+        return await self._submit(session, request.fields["tasks"], decoded.references)
+
+    async def op_batch_status(self, session, request, decoded):
+        """``batch_status``: the batch's state, counts and tasks."""
+        return self._find(session, request.fields["batch"]).status()
+
+    async def op_batch_wait(self, session, request, decoded):
+        """``batch_wait``: the status once the batch is done, or after ``timeout`` seconds."""
+        batch = self._find(session, request.fields["batch"])
+        try:
+            await asyncio.wait_for(asyncio.shield(batch.done_event.wait()), request.fields.get("timeout"))
+        except asyncio.TimeoutError:
+            pass
+        return batch.status()
+
+    async def op_batch_cancel(self, session, request, decoded):
+        """``batch_cancel``: cancel the tasks not yet ended; the status once the cancel is done."""
+        batch = self._find(session, request.fields["batch"])
+        if not batch.done_event.is_set() and not batch.runner.done():
+            # The runner answers while its loop runs; a cancel that comes after the loop has ended
+            # (the "done" event is on its way) is answered when the runner ends instead.
+            answered = self.loop.create_future()
+            batch.queue.put_nowait(("cancel", None, answered))
+            await asyncio.wait((answered, batch.runner), return_when=asyncio.FIRST_COMPLETED)
+        return batch.status()
+
+    async def op_batch_free(self, session, request, decoded):
+        """``batch_free``: forget a batch that is done."""
+        batch = self._find(session, request.fields["batch"])
+        if not batch.done_event.is_set():
+            raise ServerSideError("batch {0!r} is still running: cancel it or wait for it first".format(batch.id),
+                                  remote_type="BatchRunning")
+        self._sessions.get(session, {}).pop(batch.id, None)
+        return True
+
+    async def op_batch_logs(self, session, request, decoded):
+        """``batch_logs``: what each (selected) task printed."""
+        batch = self._find(session, request.fields["batch"])
+        return [{"task": task.index, "worker": task.worker,
+                 "stdout": task.payload["stdout"] if task.payload else "",
+                 "stderr": task.payload["stderr"] if task.payload else ""}
+                for task in self._select(batch, request.fields.get("tasks"))]
+
+    async def op_batch_results(self, session, request, decoded):
+        """``batch_results``: the (selected) tasks' values or errors; references with ``cache``. Encoded."""
+        batch = self._find(session, request.fields["batch"])
+        return await self._results(session, request, batch, request.fields.get("tasks"), request.fields["cache"])
 
     def _find(self, session, batch_id):
         batches = self._sessions.get(session, {})
@@ -368,7 +300,7 @@ class BatchService(object):
                 _collect(task.args, values, session.store)
                 _collect(task.kwargs, values, session.store)
             if values:
-                tokens = await self.server.run_in_worker(self.executor.share, batch.id, values)
+                tokens = await self.server.run_protocol(self.executor.share, batch.id, values)
                 for task in batch.tasks:
                     task.args = _swap(task.args, tokens)
                     task.kwargs = _swap(task.kwargs, tokens)
@@ -417,7 +349,7 @@ class BatchService(object):
                 entry["error"] = task.payload["error"]
             entries.append(entry)
         try:
-            return await self.server.run_in_worker(session.encode_result, request, entries, "the batch's results")
+            return await self.server.run_protocol(session.encode_result, request, entries, "the batch's results")
         except EncodingError as error:
             raise EncodingError(error.message.replace("call with cache=True", "fetch them with cache=True")) from None
 

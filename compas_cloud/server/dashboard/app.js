@@ -92,7 +92,8 @@ function draw(state) {
     clock(call.ended), call.connection === null ? "—" : call.connection, call.call === null ? "—" : call.call,
     el("span", { class: "function", text: call.function }),
     el("span", { class: "outcome-" + call.outcome, text: call.outcome }), seconds(call.duration),
-  ])), 6, "no call yet");
+    call.error ? el("span", { class: "detail", title: call.error, text: call.error }) : "",
+  ], { class: "outcome-row-" + call.outcome })), 7, "no call yet");
   const batches = $("batches");
   batches.replaceChildren(...(state.batches.length ? state.batches.map((b) => el("div", { class: "batch" }, [
     el("div", { text: "batch " + b.batch + " of client " + b.connection + ": " + b.state + " — " +
@@ -179,6 +180,9 @@ async function poll() {
   document.body.dataset.loaded = "yes";
 }
 
+document.querySelectorAll("#token-help .port").forEach((node) => {
+  node.textContent = location.port || (location.protocol === "https:" ? "443" : "80");
+});
 $("login-form").addEventListener("submit", (event) => {
   event.preventDefault();
   token = $("token").value.trim();

@@ -7,19 +7,19 @@ plain dict (never raises), so that a failing task is reported with its
 traceback and never stops the others. :func:`run_local` and :func:`run_dask`
 are what the local pool and Dask pickle and call.
 
-Imports only the standard library, :mod:`compas_cloud.protocol` and (when a
-task runs) :mod:`compas_cloud.server.gate`: a worker process never loads the
+Imports only the standard library, :mod:`compas_cloud.protocol`,
+:mod:`compas_cloud.server.output` (the one output capture, standard library
+only) and (when a task runs) :mod:`compas_cloud.server.gate`: a worker process never loads the
 server (websockets, asyncio) to run a task.
 """
-import io
 import os
 import pickle
 import socket
-import sys
 import threading
 import traceback
 
 from compas_cloud.protocol.walk import walk
+from compas_cloud.server.output import TextSink, redirect
 
 #: What a task may print, per stream, before the rest is dropped (a note says so).
 LOG_LIMIT = 8 * 1024 * 1024
@@ -28,63 +28,9 @@ LOG_LIMIT = 8 * 1024 * 1024
 START_TOPIC = "compas_cloud-task-start"
 
 
-class _Capture(io.TextIOBase):
-    """A stand-in for sys.stdout / sys.stderr that keeps what each task thread prints apart."""
-
-    def __init__(self, original):
-        self.original = original
-        self.local = threading.local()
-
-    def begin(self):
-        self.local.buffer = io.StringIO()
-        self.local.size = 0
-        self.local.truncated = False
-
-    def end(self):
-        buffer = getattr(self.local, "buffer", None)
-        self.local.buffer = None
-        if buffer is None:
-            return ""
-        text = buffer.getvalue()
-        if self.local.truncated:
-            text += "\n[compas_cloud: output truncated after {0} characters]\n".format(LOG_LIMIT)
-        return text
-
-    def writable(self):
-        return True
-
-    def write(self, text):
-        buffer = getattr(self.local, "buffer", None)
-        if buffer is None:
-            return self.original.write(text) if self.original is not None else len(text)
-        if self.local.size < LOG_LIMIT:
-            kept = text[: LOG_LIMIT - self.local.size]
-            buffer.write(kept)
-            self.local.size += len(kept)
-            if len(kept) < len(text):
-                self.local.truncated = True
-        else:
-            self.local.truncated = True
-        return len(text)
-
-    def flush(self):
-        if self.original is not None and getattr(self.local, "buffer", None) is None:
-            self.original.flush()
-
-
-_capture_lock = threading.Lock()
 _shared_cache = {}
 _shared_lock = threading.Lock()
 _local_events = None
-
-
-def _captures():
-    with _capture_lock:
-        if not isinstance(sys.stdout, _Capture):
-            sys.stdout = _Capture(sys.stdout)
-        if not isinstance(sys.stderr, _Capture):
-            sys.stderr = _Capture(sys.stderr)
-    return sys.stdout, sys.stderr
 
 
 class SharedFile(object):
@@ -150,9 +96,9 @@ def run_task(key, name, args, kwargs, worker=None, report=None, rules=None):
             report({"key": key, "worker": worker, "pid": pid})
         except Exception:  # a lost report must not lose the task
             pass
-    out, err = _captures()
-    out.begin()
-    err.begin()
+    out, err = TextSink(LOG_LIMIT), TextSink(LOG_LIMIT)
+    printing = redirect(out, err)
+    printing.__enter__()
     payload = {"worker": worker, "pid": pid}
     try:
         func = gate.resolve(name, gate.policy_from_rules(rules))
@@ -171,14 +117,46 @@ def run_task(key, name, args, kwargs, worker=None, report=None, rules=None):
             }
         payload.update(ok=False, error=data)
     finally:
-        payload["stdout"] = out.end()
-        payload["stderr"] = err.end()
+        printing.__exit__(None, None, None)
+        payload["stdout"] = out.text()
+        payload["stderr"] = err.text()
     return payload
 
 
 def local_init(events):
     global _local_events
     _local_events = events
+    watch_parent()
+
+
+def watch_parent():
+    """End this worker process as soon as the process that started it (the server) has ended, however it ended.
+
+    A thread waits on the parent's sentinel (a handle that becomes ready when the parent
+    exits, on every platform); where there is none, it watches the parent's pid.
+    """
+    import multiprocessing
+    import multiprocessing.connection
+
+    parent = multiprocessing.parent_process()
+    sentinel = getattr(parent, "sentinel", None)
+    first_ppid = os.getppid() if hasattr(os, "getppid") else None
+
+    def wait():
+        if sentinel is not None:
+            try:
+                multiprocessing.connection.wait([sentinel])
+            except Exception:  # the handle is unusable here: fall back on the pid
+                pass
+            else:
+                os._exit(70)
+        while first_ppid is not None:
+            if os.getppid() != first_ppid:
+                os._exit(70)
+            threading.Event().wait(1.0)
+
+    thread = threading.Thread(target=wait, name="compas_cloud-watch-server", daemon=True)
+    thread.start()
 
 
 def _local_report(info):
