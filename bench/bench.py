@@ -190,7 +190,7 @@ def summary(values):
 def burst(system, port, repeats, calls):
     rates, p99s = [], []
     for repeat in range(repeats):
-        start_at = time.time() + 4.0
+        start_at = time.time() + (12.0 if system.transport == "dotnet" else 4.0)
         outs, processes = [], []
         for index in range(4):
             out = os.path.join(LOGS, "{0}-burst-{1}-{2}-{3}.json".format(system.key, port, repeat, index))
@@ -208,7 +208,8 @@ def burst(system, port, repeats, calls):
 
 
 def head_of_line(system, port):
-    start_at = time.time() + 5.0
+    # Clients on .NET need longer to start (Mono and pythonnet load) before the common start time.
+    start_at = time.time() + (15.0 if system.transport == "dotnet" else 5.0)
     processes, outs = [], []
     for index in range(3):
         out = os.path.join(LOGS, "{0}-hol-{1}-{2}.json".format(system.key, port, index))
@@ -223,6 +224,8 @@ def head_of_line(system, port):
             return part
     idle = [x for part in parts for x in part["idle"]]
     during = [x for part in parts for x in part["during"]]
+    if not idle:
+        return {"error": "no small call finished in the idle phase (the clients started too late)"}
     idle_p99 = percentile(idle, 99) * 1e3
     during_p99 = percentile(during, 99) * 1e3 if during else None
     return {
@@ -255,6 +258,67 @@ def memory_runs(system, repeats):
         first["retained_mb"] = {"median": sorted(retained)[len(retained) // 2], "min": min(retained),
                                 "max": max(retained), "n": len(retained), "runs": retained}
     return first
+
+
+def rounds(systems, args):
+    """Small calls and 4 clients of every system, interleaved: one round runs each system once, in turn.
+
+    The machine is shared, so its load changes from minute to minute; a ratio of two systems measured
+    within one round (seconds apart) is far steadier than one of medians taken minutes apart. Returns the
+    per-round figures and, for each goal of issue 15, the median (min-max) of its per-round ratios.
+    """
+    servers = {}
+    try:
+        for system in systems:
+            port = free_port()
+            servers[system.key] = (port, start_server(system, port))
+        per_round = []
+        for index in range(args.rounds):
+            figures = {}
+            order = systems if index % 2 == 0 else list(reversed(systems))
+            for system in order:
+                port, server = servers[system.key]
+                small = run_client(system, "small", port, 300, repeats=1, calls=1000, server_pid=server.pid)
+                many = burst(system, port, 1, 300) if system.key != "ours_dotnet" else {}
+                figures[system.key] = {
+                    "calls_per_s": _median_of(small, "calls_per_s"),
+                    "server_cpu_us": _median_of(small, "server_cpu_us"),
+                    "client_cpu_us": _median_of(small, "client_cpu_us"),
+                    "burst_calls_per_s": _median_of(many, "calls_per_s"),
+                }
+            per_round.append(figures)
+            print("   round {0}: {1}".format(index + 1, _short(figures)), flush=True)
+    finally:
+        for _, server in servers.values():
+            stop(server)
+
+    def ratio(a_key, a_field, b_key, b_field=None):
+        values = []
+        for figures in per_round:
+            a = figures.get(a_key, {}).get(a_field)
+            b = figures.get(b_key, {}).get(b_field or a_field)
+            if a is not None and b:
+                values.append(a / b)
+        return summary(values)
+
+    ratios = {
+        "small_vs_floor": ratio("ours", "calls_per_s", "floor"),
+        "server_cpu_vs_floor": ratio("ours", "server_cpu_us", "floor"),
+        "client_cpu_vs_floor": ratio("ours", "client_cpu_us", "floor"),
+        "burst_vs_floor": ratio("ours", "burst_calls_per_s", "floor"),
+        "dotnet_vs_wsclient": ratio("ours_dotnet", "calls_per_s", "ours"),
+        "before_small_vs_floor": ratio("before", "calls_per_s", "floor"),
+        "before_server_cpu_vs_floor": ratio("before", "server_cpu_us", "floor"),
+        "before_client_cpu_vs_floor": ratio("before", "client_cpu_us", "floor"),
+        "before_burst_vs_floor": ratio("before", "burst_calls_per_s", "floor"),
+        "small_vs_before": ratio("ours", "calls_per_s", "before"),
+    }
+    return {"rounds": per_round, "ratios": dict((key, value) for key, value in ratios.items() if value)}
+
+
+def _median_of(result, field):
+    value = result.get(field) if isinstance(result, dict) else None
+    return value.get("median") if isinstance(value, dict) else value
 
 
 # -- the run ------------------------------------------------------------------------------
@@ -317,10 +381,12 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description="compas_cloud side-by-side benchmark")
     parser.add_argument("--systems", default=None, help="comma-separated keys: old,rpc,floor,ours,ours_dotnet")
     parser.add_argument(
-        "--workloads", default="small,pipelined,transform,cached_loop,burst,hol,memory,cold", help="comma-separated"
+        "--workloads", default="small,pipelined,transform,cached_loop,burst,hol,memory,cold,rounds",
+        help="comma-separated; 'rounds' interleaves floor, ours and .NET for the goals' ratios"
     )
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--big-repeats", type=int, default=2, help="repeats of the 1M-point calls")
+    parser.add_argument("--rounds", type=int, default=7, help="interleaved rounds of the 'rounds' workload")
     parser.add_argument("--memory-repeats", type=int, default=None, help="servers the memory workload runs in (default: --repeats)")
     parser.add_argument("--sizes", default="10000,100000,1000000")
     parser.add_argument("--quick", action="store_true", help="3 repeats, no 1M points; publishes nothing")
@@ -350,7 +416,13 @@ def main(argv=None):
         "results": {},
     }
     try:
+        if "rounds" in args.workloads:
+            print("== interleaved rounds: {0}".format(", ".join(system.label for system in systems)), flush=True)
+            run["rounds"] = rounds([system for system in systems if system.key in ("floor", "ours", "ours_dotnet", "before")], args)
+            args.workloads = [name for name in args.workloads if name != "rounds"]
         for system in systems:
+            if not args.workloads:
+                break
             try:
                 run["results"][system.key] = run_system(system, args)
             except Exception as error:  # one broken peer must not hide the others
@@ -366,6 +438,9 @@ def main(argv=None):
             earlier["results"].setdefault(key, {}).update(result)
             earlier["systems"].setdefault(key, run["systems"][key])
         earlier["merged"] = {"date": run["date"], "systems": list(run["results"]), "workloads": args.workloads}
+        if "rounds" in run:
+            earlier["rounds"] = run["rounds"]
+            earlier["merged"]["rounds"] = run["date"]
         run = earlier
     from report import chart, table_md, table_text, targets_text
 

@@ -22,7 +22,7 @@ from compas_cloud.errors import FunctionNotFound, ServerSideError
 from compas_cloud.server import extra_ops
 from compas_cloud.server.callbacks import RemoteCallback, check_declared, replace_markers
 from compas_cloud.server.context import EVENT_TIMEOUT, CallContext, current, running
-from compas_cloud.server.inline import clock
+from compas_cloud.server.inline import clock, cpu_clock
 from compas_cloud.server.store import sizeof
 
 __all__ = ["call", "call_inline", "prepare", "run_offloaded", "remote_failure", "CallContext", "EVENT_TIMEOUT", "current", "running"]
@@ -95,11 +95,11 @@ async def call(session, request, decoded):
     elapsed = []
 
     def timed():
-        start = clock()
+        start, start_cpu = clock(), cpu_clock()
         try:
             return work()
         finally:
-            elapsed.append(clock() - start)
+            elapsed.append((clock() - start, cpu_clock() - start_cpu))
 
     def work():
         func = registry.resolve(name)
@@ -125,7 +125,7 @@ async def call(session, request, decoded):
         if context is not None and session.call_contexts.get(request.id) is context:
             session.call_contexts.pop(request.id, None)
         if elapsed and result_cache is None:  # a hit of the result cache says nothing about the function's speed
-            server.inline.record(name, elapsed[0], False)
+            server.inline.record(name, elapsed[0][0], False, elapsed[0][1])
     if not cache:
         return text
     return session.encode_result(request, await session.keep(result, text))
@@ -144,7 +144,7 @@ async def call_inline(session, request, name, context, timed, elapsed):
             for text in events:
                 await session.send(text)
         if elapsed:
-            session.server.inline.record(name, elapsed[0], True)
+            session.server.inline.record(name, elapsed[0][0], True, elapsed[0][1])
 
 
 async def run_offloaded(service, name, args, kwargs):

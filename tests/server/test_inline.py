@@ -105,23 +105,63 @@ def test_an_inline_error_is_a_typed_error_and_the_connection_stays(fresh):
 def test_one_slow_run_demotes_a_function_to_the_pool(fresh):
     raw = Raw(fresh)
     promote(raw, TASKS + "echo", 1)
-    assert raw.call(TASKS + "echo", 2, 0.05)["result"] == 2  # inline, and 100 times too slow
+    assert raw.call(TASKS + "echo", 2, 0.05)["result"] == 2  # inline, and blocked ten times longer than allowed
     state = raw.inline()
     assert state["demoted"] == 1
     assert TASKS + "echo" not in state["functions"]
     raw.close()
 
 
-def test_repeated_demotions_keep_a_function_in_the_pool(fresh):
+def test_each_demotion_asks_for_more_fast_runs_before_the_next_promotion(fresh):
     raw = Raw(fresh)
     for _ in range(3):
         promote(raw, TASKS + "echo", 1)
-        raw.call(TASKS + "echo", 2, 0.02)
+        raw.call(TASKS + "echo", 2, 0.02)  # inline, and blocked four times longer than allowed
     assert raw.inline()["demoted"] == 3
-    for _ in range(10):
+    for _ in range(10):  # 3 * 4 ** 3 fast runs are needed now
         raw.call(TASKS + "echo", 1)
     assert TASKS + "echo" not in raw.inline()["functions"]
     raw.close()
+
+
+class Call(object):
+    def __init__(self, **fields):
+        self.fields = dict({"function": "f", "cache": False}, **fields)
+
+
+def test_the_policy_judges_inline_runs_by_cpu_time_and_blocking_by_the_wall_clock():
+    from compas_cloud.server import inline
+
+    policy = inline.InlinePolicy()
+    for _ in range(inline.FAST_RUNS):
+        assert not policy.admits(Call(), 100)
+        policy.record("f", 0.0001, False, 0.0001)
+    assert policy.admits(Call(), 100)
+    assert not policy.admits(Call(), inline.MAX_MESSAGE + 1)
+    for fields in ({"cache": True}, {"callbacks": [1]}, {"output": True}, {"executor": True}, {"cache_result": True}):
+        assert not policy.admits(Call(**fields), 100)
+    policy.record("f", 0.003, True, 0.0001)  # preempted: slow on the wall clock only
+    assert policy.is_inline("f") and policy.demoted == 0
+    policy.record("f", 0.002, True, 0.002)  # computed for 2 ms: back to the pool
+    assert not policy.is_inline("f") and policy.demoted == 1
+    for _ in range(inline.FAST_RUNS * 4 - 1):
+        policy.record("f", 0.0001, False, 0.0001)
+    assert not policy.is_inline("f")
+    policy.record("f", 0.0001, False, 0.0001)
+    assert policy.is_inline("f")
+    policy.record("f", 0.01, True, 0.0001)  # waited 10 ms: blocked the loop, back to the pool
+    assert not policy.is_inline("f") and policy.demoted == 2
+    policy.record("f", 0.01, False, 0.01)  # a slow pool run restarts the count
+    assert policy.describe() == {"enabled": True, "calls": 3, "demoted": 2, "functions": []}
+
+
+def test_a_disabled_policy_never_promotes():
+    from compas_cloud.server import inline
+
+    policy = inline.InlinePolicy(enabled=False)
+    for _ in range(50):
+        policy.record("f", 0.0001, False, 0.0001)
+    assert not policy.admits(Call(), 10) and policy.describe()["functions"] == []
 
 
 def test_calls_that_wait_on_the_client_never_run_inline(fresh):
