@@ -38,7 +38,7 @@ import sys
 import time
 
 from compas_cloud import auth
-from compas_cloud._compat import CPYTHON, IPY
+from compas_cloud._compat import CPYTHON, IPY, PY2, text_type
 from compas_cloud.errors import ServerStartError
 from compas_cloud.protocol import address
 from compas_cloud.client.server_logs import KEEP_LOGS, create_log, default_log_path, last_reason, log_dir, tail  # noqa: F401
@@ -302,16 +302,28 @@ def server_environment(environ=None, token=None):
     env["PYTHONNOUSERSITE"] = "1"
     env["PYTHONUNBUFFERED"] = "1"
     if token:
-        env[auth.TOKEN_ENV] = token
+        # Native str: CPython 2.7 on Windows refuses a unicode value in a child's environment (TypeError).
+        env[auth.TOKEN_ENV] = token.encode("utf-8") if PY2 and not IPY and isinstance(token, text_type) else token
     else:
         env.pop(auth.TOKEN_ENV, None)
     return env
 
 
+def close_fds_allowed(windows=None, version=None):
+    """Return True if ``subprocess.Popen`` may close the inherited handles of a child whose output is redirected.
+
+    On Windows before Python 3.7 (CPython 2.7 included) ``close_fds=True`` with redirected
+    standard streams raises ValueError.
+    """
+    windows = (os.name == "nt") if windows is None else windows
+    version = tuple(sys.version_info[:2] if version is None else version[:2])
+    return not windows or version >= (3, 7)
+
+
 def _spawn(command, log_fd, env):
     log = os.fdopen(log_fd, "wb")
     try:
-        kwargs = {"stdout": log, "stderr": subprocess.STDOUT, "close_fds": True, "env": env}
+        kwargs = {"stdout": log, "stderr": subprocess.STDOUT, "close_fds": close_fds_allowed(), "env": env}
         with open(os.devnull, "rb") as devnull:
             kwargs["stdin"] = devnull
             if os.name == "nt":

@@ -139,3 +139,20 @@ def test_restart_gives_a_fresh_server():
         if first is not None and first.running():
             first.process.kill()
             first.process.wait()
+
+
+def test_the_server_environment_holds_native_strings():
+    # CPython 2.7 on Windows refuses unicode in a child's environment ("environment can only contain
+    # strings"); the token is unicode there (read from its file, or made by new_token). Checked for real
+    # by the py27 stage.
+    env = launcher.server_environment({"PATH": os.environ.get("PATH", "")}, token=u"0123abcd")
+    assert all(type(name) is str and type(value) is str for name, value in env.items()), env
+    assert env["COMPAS_CLOUD_TOKEN"] == "0123abcd"
+
+
+def test_handles_are_closed_in_the_server_where_windows_allows_it_with_redirected_output():
+    # Windows before Python 3.7 raises ValueError for close_fds=True with redirected streams.
+    assert launcher.close_fds_allowed(windows=True, version=(2, 7)) is False
+    assert launcher.close_fds_allowed(windows=True, version=(3, 6)) is False
+    assert launcher.close_fds_allowed(windows=True, version=(3, 7)) is True
+    assert launcher.close_fds_allowed(windows=False, version=(2, 7)) is True
