@@ -4,19 +4,15 @@ from __future__ import absolute_import
 import sys
 import threading
 
-from compas_cloud import __version__, auth
-from compas_cloud._compat import describe_runtime
-from compas_cloud.client import diagnose, launcher, references
-from compas_cloud.client.callbacks import CallEvents, encode_callbacks
-from compas_cloud.client.connection import Connection
-from compas_cloud.client.future import CallFuture
+from compas_cloud.client import launcher, references
+from compas_cloud.client.calling import Calls
+from compas_cloud.client.handshake import Handshake
 from compas_cloud.client.remote import RemoteFunction
 from compas_cloud.client.server_requests import ServerRequests
 from compas_cloud.client.servers import ServerPool, servers_from_env
 from compas_cloud.client.transports import select_transport
-from compas_cloud.errors import AccessDenied, CloudError, CloudTimeout, ConnectionFailed, ProtocolError, ProtocolMismatch
-from compas_cloud.protocol.arrays import ENCODING as ARRAYS_ENCODING
-from compas_cloud.protocol import PROTOCOL_VERSION, Reference, address, reference_id
+from compas_cloud.errors import ConnectionFailed
+from compas_cloud.protocol import Reference, address, reference_id
 
 
 #: The values of ``Proxy(arrays=...)``.
@@ -35,7 +31,7 @@ def parse_url(url):
     return scheme, host, port
 
 
-class Proxy(ServerRequests):
+class Proxy(Calls, Handshake, ServerRequests):
     """A connection to a compas_cloud server, launching a local one if none answers.
 
     Parameters
@@ -197,77 +193,6 @@ class Proxy(ServerRequests):
             sys.stdout.write(text + "\n")
             sys.stdout.flush()
 
-    def _connect(self):
-        transport = self.transport_class()
-        tls = {"cafile": self.cafile, "verify": self.verify} if self.scheme == "wss" else None
-        token, source = self.server.client_token_and_source()
-        headers = auth.auth_headers(token)
-        try:
-            transport.connect(self.url, self.connect_timeout, headers=headers, tls=tls)
-        except AccessDenied as error:
-            # Worded here, not by the transport, so the line is the same on every transport.
-            raise diagnose.refused(self.host, self.port, error.status, source if token else None, str(error))
-        except ConnectionFailed as error:
-            local_launch_off = (not self.server.autolaunch and not self._by_url and self.scheme == "ws"
-                                and launcher.is_local(self.host))
-            better = diagnose.explain(self.url, headers, self.connect_timeout, source if token else None, local_launch_off)
-            if better is None:
-                raise
-            diagnose.log.debug("connecting to %s failed: %s", self.url, error)
-            raise better
-        except CloudTimeout as error:
-            diagnose.log.debug("connecting to %s: %s", self.url, error)
-            raise self._slow_handshake()
-        connection = Connection(transport)
-        client = {"name": "compas_cloud", "version": __version__, "python": describe_runtime(), "transport": transport.name}
-        if self.arrays != "json":
-            client["encodings"] = ["json", ARRAYS_ENCODING]
-        try:
-            info = connection.request("hello", timeout=self.connect_timeout, client=client)
-        except CloudTimeout:
-            connection.close()
-            raise ProtocolMismatch(self._foreign_websocket(
-                "it did not answer the compas_cloud handshake within {0:g} s".format(self.connect_timeout)))
-        except ProtocolError as error:
-            connection.close()
-            diagnose.log.info("the answer of %s to the compas_cloud handshake: %s", self.address,
-                              str(error)[:diagnose.BODY_IN_LOG])
-            raise ProtocolError(self._foreign_websocket("this client cannot read its answer to the compas_cloud handshake"))
-        except Exception:
-            connection.close()
-            raise
-        if not isinstance(info, dict) or info.get("protocol") != PROTOCOL_VERSION:
-            connection.close()
-            raise ProtocolMismatch(
-                "the server at {0} speaks protocol {1!r}, this client speaks {2}: install the same "
-                "compas_cloud version on both sides".format(self.address, (info or {}).get("protocol"), PROTOCOL_VERSION)
-            )
-        self.server_info = info
-        connection.max_message_size = info.get("max_message_size")
-        connection.binary = self.arrays != "json" and ARRAYS_ENCODING in (info.get("encodings") or ())
-        connection.numpy_arrays = self.arrays == "numpy"
-        self._connection = connection
-        self._say("connected to cloud using {0}!".format(transport.label))
-
-    def _foreign_websocket(self, what):
-        server = diagnose.websocket_server(self.url, self.connect_timeout) or "not named"
-        return (
-            "something other than a compas_cloud server answers at {0} (a websocket service, server: {1}): {2}; give "
-            "Proxy the port of a compas_cloud server (one older than 0.5 needs updating)".format(self.address, server, what)
-        )
-
-    def _slow_handshake(self):
-        if launcher.port_open(launcher.local_address(self.host), self.port, 1.0):
-            return CloudTimeout(
-                "{0} accepted the connection but did not finish the websocket handshake within {1:g} s: it is not a "
-                "compas_cloud server, or one too busy to answer; check the port, or raise "
-                "Proxy(connect_timeout=...)".format(self.address, self.connect_timeout)
-            )
-        return CloudTimeout(
-            "nothing answered at {0} within {1:g} s: check the address (and a firewall between here and "
-            "there)".format(self.address, self.connect_timeout)
-        )
-
     def reconnect(self):
         """Connect again (launching a server if none answers); stored references of the old connection are gone."""
         with self._lock:
@@ -285,188 +210,7 @@ class Proxy(ServerRequests):
     def _request(self, op, timeout, **fields):
         return self.connection.request(op, timeout=timeout, **fields)
 
-    # -- calling ------------------------------------------------------------------------
-
-    def function(self, name, cache=False, timeout=None, progress=None, output=None, cache_result=False):
-        """Return a callable that runs the function ``name`` on the server.
-
-        Parameters
-        ----------
-        name : str
-            A dotted name: ``"package.module.function"`` or ``"package.module.Class.method"``.
-        cache : bool, optional
-            Keep the result on the server and return a reference to it.
-        timeout : float, optional
-            Seconds each call may take (the proxy's timeout by default).
-        progress : bool or callable, optional
-            How to show the progress the function reports: a function
-            ``f(done, total, message)``, True for the default display, False for
-            none (the proxy's ``progress`` by default).
-        output : bool or callable, optional
-            Stream what the function prints: True prints it here, a function
-            ``f(stream, text)`` receives it (the proxy's ``output`` by default).
-        cache_result : bool, optional
-            Let the server answer from its result cache (``--result-cache``): a call
-            with the same function and equal arguments made before by any client.
-
-        Returns
-        -------
-        RemoteFunction
-        """
-        return RemoteFunction(
-            self, name, cache=cache, timeout=timeout, progress=progress, output=output, cache_result=cache_result
-        )
-
-    def _call_fields(self, connection, name, args, kwargs, cache, progress, output, cache_result=False):
-        args, kwargs, callbacks = encode_callbacks(args, kwargs)
-        progress = self.progress if progress is None else progress
-        output = self.output if output is None else output
-        fields = {"function": name, "args": args, "kwargs": kwargs, "cache": bool(cache)}
-        if cache_result:
-            fields["cache_result"] = True
-        if not (callbacks or progress or output):
-            return fields, None
-        if callbacks:
-            fields["callbacks"] = sorted(callbacks)
-        if progress:
-            fields["progress"] = True
-        if output:
-            fields["output"] = True
-        return fields, CallEvents(connection, name, callbacks, progress, output)
-
-    def submit(self, name, args=(), kwargs=None, cache=False, progress=None, output=None, cache_result=False):
-        """Send a call without waiting; return its :class:`~compas_cloud.client.future.CallFuture`.
-
-        Callbacks, progress and output of the call are handled by the
-        connection's event thread.
-
-        Parameters
-        ----------
-        name : str
-            The function's dotted name.
-        args : sequence, optional
-            Its positional arguments.
-        kwargs : dict, optional
-            Its keyword arguments.
-        cache, progress, output, cache_result : optional
-            As for :meth:`function`.
-
-        Returns
-        -------
-        compas_cloud.client.future.CallFuture
-            Its ``result(timeout)`` waits for the answer.
-        """
-        connection = self.connection
-        fields, events = self._call_fields(connection, name, args, kwargs, cache, progress, output, cache_result)
-        rid = connection.send_with(events, False, "call", **fields)
-        future = CallFuture(connection, rid, name, events)
-        connection.owned_by(future, rid)  # a future dropped unread frees its entry and result
-        return future
-
-    def call(self, name, args=(), kwargs=None, cache=False, timeout=None, progress=None, output=None, cache_result=False):
-        """Run the function ``name`` on the server with ``args`` and ``kwargs``.
-
-        References (:class:`Reference`) anywhere in the arguments stand for
-        the values stored on the server. With ``cache_result=True`` the server
-        may answer from its result cache (see :meth:`function`).
-
-        Parameters
-        ----------
-        name : str
-            The function's dotted name.
-        args : sequence, optional
-            Its positional arguments; client-side functions among them become callbacks.
-        kwargs : dict, optional
-            Its keyword arguments.
-        cache : bool, optional
-            Keep the result on the server and return a reference to it.
-        timeout : float, optional
-            Seconds to wait (the proxy's ``timeout`` by default); the call is
-            cancelled on the server when they run out.
-        progress, output, cache_result : optional
-            As for :meth:`function`.
-
-        Returns
-        -------
-        object
-            The function's result, or a :class:`Reference` to it with ``cache=True``.
-
-        Raises
-        ------
-        compas_cloud.errors.ServerSideError
-            The function raised; carries the remote type, message and traceback.
-        """
-        timeout = self.timeout if timeout is None else timeout
-        connection = self.connection
-        fields, events = self._call_fields(connection, name, args, kwargs, cache, progress, output, cache_result)
-        rid = connection.send_with(events, True, "call", **fields)
-        try:
-            return connection.wait(rid, timeout, u"the call to {0}".format(name))
-        except CloudTimeout:
-            # Nobody will read this result: ask the server to stop the call (it stops at its next
-            # progress report or callback; a function that never reports runs on, its result dropped).
-            try:
-                connection.notify("cancel", target=rid)
-            except CloudError:
-                pass
-            raise
-        finally:
-            if events is not None:
-                events.finish()
-
-    def offload(self, name, args=(), kwargs=None, cache=False, timeout=None, cache_result=False):
-        """Like :meth:`call`, but the server runs the function on its executor.
-
-        The executor is the server's local process pool or its Dask cluster
-        (``--executor``), so a heavy call leaves the server process. Servers
-        can also route every call of a function there (``--offload NAME``).
-        ``cache_result=True`` lets the server answer from its result cache.
-
-        Parameters
-        ----------
-        name : str
-            The function's dotted name.
-        args : sequence, optional
-            Its positional arguments (no callbacks: the function runs in another process).
-        kwargs : dict, optional
-            Its keyword arguments.
-        cache, timeout, cache_result : optional
-            As for :meth:`call`.
-
-        Returns
-        -------
-        object
-            The function's result, or a :class:`Reference` to it with ``cache=True``.
-        """
-        fields = dict(function=name, args=list(args), kwargs=dict(kwargs or {}), cache=bool(cache), executor=True)
-        if cache_result:
-            fields["cache_result"] = True
-        return self._request("call", self.timeout if timeout is None else timeout, **fields)
-
-    def batch(self, tasks, on_event=None):
-        """Submit tasks to run on the server's executor; return a :class:`~compas_cloud.client.batch.Batch`.
-
-        Parameters
-        ----------
-        tasks : list
-            ``(name, args, kwargs)`` for each task (see :func:`compas_cloud.client.batch.task_specs`).
-            References among the arguments (:meth:`cache`) are sent to the workers once per batch.
-        on_event : callable, optional
-            Called with each status event of the batch (a dict) while it runs.
-
-        Returns
-        -------
-        compas_cloud.client.batch.Batch
-        """
-        from compas_cloud.client.batch import Batch, BatchEvents, task_specs
-
-        specs = task_specs(tasks)
-        connection = self.connection
-        router = BatchEvents.of(connection)
-        info = connection.request("batch", timeout=self.timeout, tasks=specs)
-        batch = Batch(self, info, on_event)
-        router.register(batch)
-        return batch
+    # -- stored values (the calls are compas_cloud.client.calling.Calls) --------------
 
     def cache(self, data):
         """Send ``data`` to the server once and return a :class:`Reference` to it.
