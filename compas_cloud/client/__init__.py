@@ -2,9 +2,10 @@
 
 Python 2.7 and IronPython safe; needs neither Rhino, compas nor numpy.
 
-What lives here: ``proxy`` (:class:`Proxy`, the calling API), ``local_server``
+What lives here: ``proxy`` (:class:`Proxy`, the calling API, with its parts
+``calling`` (the calls) and ``handshake`` (connecting, ``hello``)), ``local_server``
 (connect-or-launch, the token, the lifecycle of a server launched here),
-``launcher`` (finding a CPython, starting a server), ``connection`` (the
+``launcher`` (starting a server), ``interpreter`` (finding its CPython), ``connection`` (the
 threads that drive :mod:`compas_cloud.protocol.conversation`), ``transports/``
 (websocket-client, .NET), ``callbacks``, ``future``, ``batch``, ``servers``
 (a pool of servers).

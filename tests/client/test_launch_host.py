@@ -13,7 +13,7 @@ import threading
 import pytest
 
 from compas_cloud import CloudError, Proxy, ServerStartError, auth
-from compas_cloud.client import launcher
+from compas_cloud.client import interpreter, launcher
 
 from helpers import free_port, server_python
 
@@ -62,8 +62,8 @@ def windows(tmpdir, monkeypatch):
         _executable(os.path.join(apps, name))
     monkeypatch.setenv("PATHEXT", ".COM;.EXE;.BAT;.CMD")
     monkeypatch.delenv(launcher.ENV_PYTHON, raising=False)
-    monkeypatch.setattr(launcher, "_bootstrapper_python", lambda: None)
-    monkeypatch.setattr(launcher, "_running_python_fits", lambda: False)
+    monkeypatch.setattr(interpreter, "_bootstrapper_python", lambda: None)
+    monkeypatch.setattr(interpreter, "_running_python_fits", lambda: False)
     for name in ("LOCALAPPDATA", "ProgramFiles", "ProgramW6432"):
         monkeypatch.delenv(name, raising=False)
     return root, apps
