@@ -52,8 +52,11 @@ def site():
     httpd.server_close()
 
 
-def visit(url, reports, timeout=60.0):
-    """Open ``url`` in a fresh headless Chromium; the page's first report (None if none within ``timeout``)."""
+def visit(url, reports, timeout=120.0):
+    """Open ``url`` in a fresh headless Chromium; the page's first report (None if none within ``timeout``).
+
+    The wait is generous: a cold Chromium on a machine busy with other test runs took most of a minute.
+    """
     profile = tempfile.mkdtemp(prefix="compas_cloud-chromium-")
     command = [
         CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
