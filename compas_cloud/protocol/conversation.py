@@ -203,7 +203,10 @@ class ClientConversation(object):
         return [(WAKE, call)]
 
     def lost(self, error):
-        """The connection ended with ``error``: every call still waiting fails with it.
+        """The connection ended with ``error``: every call still waiting for its reply fails with it.
+
+        A dispatched call whose reply is in keeps it: it ends with :meth:`finish`
+        once its earlier events have run, as it would have.
 
         Returns the happenings (a wake for each call that failed). Only the
         first loss counts.
@@ -213,7 +216,7 @@ class ClientConversation(object):
         woken = []
         for rid in sorted(self._calls):
             call = self._calls[rid]
-            if not call.done:
+            if not call.done and not call.replied:
                 call.error = self.closed
                 call.done = True
                 woken.append((WAKE, call))

@@ -43,3 +43,33 @@ def test_a_progress_handler_may_wait_for_another_call(proxy):
     first = proxy.function(TASKS + "counted", progress=first_progress).submit(2, "first")
     assert first.result(60) == 2
     assert other.get("value") == "second"
+
+
+def test_a_reply_that_came_in_survives_the_connection_closing_while_its_events_run(server):
+    # The reply of a submitted call with a handler waits for the call's earlier events to run; a
+    # connection that ends meanwhile (closed by the script, the server stopping) must not turn the
+    # result that did arrive into ConnectionClosed.
+    import threading
+
+    from compas_cloud import Proxy
+
+    proxy = Proxy(host=server.host, port=server.port, autolaunch=False, verbose=False)
+    started = threading.Event()
+    release = threading.Event()
+
+    def slow_progress(done, total, message):
+        started.set()
+        release.wait(30)
+
+    try:
+        future = proxy.function(TASKS + "counted", progress=slow_progress).submit(3, "slow")
+        assert started.wait(30)
+        connection = proxy.connection
+        deadline = time.time() + 30
+        while not connection._core.call(future.id).replied:  # read by the idle reader meanwhile
+            assert time.time() < deadline
+            time.sleep(0.05)
+    finally:
+        proxy.close()
+        release.set()
+    assert future.result(30) == 3
