@@ -6,7 +6,7 @@ their own I/O around it. It runs on IronPython 2.7 and every later Python.
 
 What lives here: ``messages`` (request, reply and event shapes, and the
 operations with their fields), ``codec`` and ``arrays`` (JSON and binary
-encodings), ``reference``, ``address`` (URLs, defaults, the one definition of
+encodings; ``arrays_format`` and ``arrays_pack`` are parts of ``arrays``), ``reference``, ``address`` (URLs, defaults, the one definition of
 loopback), ``walk`` (the one walk over nested values), and the two halves of
 the conversation, sans-I/O: ``conversation`` (the client's) and
 ``conversation_server`` (the server's).

@@ -41,16 +41,23 @@ there), while ``bytes`` is a separate type that ``struct.unpack`` refuses. There
 (:data:`TEXT_BYTES`) a received message is turned into such a string once
 (``.decode("latin-1")``), and a message to send is built as one and handed over
 as a ``bytearray``, so that the transport sends it as a binary frame.
+
+The fixed parts of the layout live in :mod:`compas_cloud.protocol.arrays_format`,
+the packing walk in :mod:`compas_cloud.protocol.arrays_pack`; this module offers
+their names too.
 """
 from __future__ import absolute_import
 
 import struct
-import sys
 from array import array
-from itertools import chain
 
-from compas_cloud._compat import IPY, PY2, binary_type, integer_types, string_types, text_type
-from compas_cloud.protocol.walk import walk
+from compas_cloud._compat import PY2, binary_type, integer_types, string_types, text_type
+from compas_cloud.protocol.arrays_format import (  # noqa: F401
+    _CODES, _HEAD, _LITTLE, _SIZES, _STRUCT, ARRAY_KEY, ENCODING, MAGIC, MIN_ARRAY_ITEMS, MIN_ITEMS, TEXT_BYTES,
+)
+from compas_cloud.protocol.arrays_pack import (  # noqa: F401
+    _FLOAT, _INT32_MAX, _INT32_MIN, _INTS, _Packer, _Unsafe, _is_ndarray, _tobytes,
+)
 
 __all__ = [
     "ENCODING",
@@ -62,44 +69,6 @@ __all__ = [
     "split",
     "Rebuilder",
 ]
-
-#: The name clients list in ``hello`` to ask for this encoding.
-ENCODING = "arrays1"
-#: The first bytes of a binary message (never the start of a JSON text).
-MAGIC = b"CCA1"
-#: The key of a placeholder.
-ARRAY_KEY = "$array"
-#: Lists with fewer numbers than this stay JSON (the header costs more than it saves).
-MIN_ITEMS = 256
-#: numpy arrays with fewer elements than this stay JSON.
-MIN_ARRAY_ITEMS = 16
-
-_LITTLE = sys.byteorder == "little"
-
-#: Byte strings are text here (IronPython 2.7): see the module's docstring.
-TEXT_BYTES = IPY and PY2
-_HEAD = struct.Struct("<4sI")
-
-# dtype -> (array typecode usable everywhere, item size)
-_CODES = {
-    "<f8": ("d", 8),
-    "<f4": ("f", 4),
-    "<i4": ("i", 4),
-    "<i2": ("h", 2),
-    "|i1": ("b", 1),
-    "<u4": ("I", 4),
-    "<u2": ("H", 2),
-    "|u1": ("B", 1),
-}
-# dtypes that ``array`` cannot hold on Python 2.7/IronPython: read with struct instead.
-_STRUCT = {"<i8": ("q", 8), "<u8": ("Q", 8), "|b1": ("?", 1)}
-_SIZES = dict((key, size) for key, (_, size) in list(_CODES.items()) + list(_STRUCT.items()))
-
-_FLOAT = frozenset([float])
-_INTS = frozenset(integer_types)  # bool is not among them: True stays true
-_INT32_MIN = -(2 ** 31)
-_INT32_MAX = 2 ** 31 - 1
-
 
 _SCALARS = frozenset([float, bool, type(None)] + list(integer_types) + list(string_types))
 
@@ -136,105 +105,6 @@ def is_binary(data):
 
 
 # -- encoding -------------------------------------------------------------------------------
-
-
-class _Packer(object):
-    """Walks a value, moving large numeric arrays into byte buffers."""
-
-    def __init__(self):
-        self.buffers = []
-        self.size = 0
-
-    def _add(self, data, dtype, shape, kind):
-        offset = self.size
-        self.buffers.append(data)
-        self.size += len(data)
-        padding = (-self.size) % 8
-        if padding:
-            self.buffers.append(b"\0" * padding)
-            self.size += padding
-        return {ARRAY_KEY: [dtype, list(shape), offset, kind]}
-
-    def walk(self, value):
-        """Return ``value`` with its large numeric arrays packed (the same object when none is)."""
-        return walk(value, self._visit, max_depth=None, enter=self._enter)
-
-    def _enter(self, container):
-        kind = type(container)
-        if kind is dict:
-            if ARRAY_KEY in container and len(container) == 1:
-                raise _Unsafe()
-            return container
-        if (kind is list or kind is tuple) and (
-            len(container) >= MIN_ITEMS
-            or (container and type(container[0]) in (list, tuple) and len(container) * len(container[0]) >= MIN_ITEMS)
-        ):
-            packed = self._pack_list(container)
-            if packed is not None:
-                return packed
-        return container
-
-    def _visit(self, item):
-        if _is_ndarray(item):
-            return self._pack_ndarray(item)
-        return item
-
-    def _pack_list(self, value):
-        first = value[0]
-        if type(first) in (list, tuple):
-            width = len(first)
-            if width == 0:
-                return None
-            for row in value:
-                if type(row) not in (list, tuple) or len(row) != width:
-                    return None
-            flat = chain.from_iterable
-            shape = (len(value), width)
-        else:
-            flat = iter
-            shape = (len(value),)
-        types = set(map(type, flat(value)))
-        if types == _FLOAT:
-            dtype, code = "<f8", "d"
-        elif types and types <= _INTS:
-            if min(flat(value)) < _INT32_MIN or max(flat(value)) > _INT32_MAX:
-                return None
-            dtype, code = "<i4", "i"
-        else:
-            return None
-        packed = array(code, flat(value))
-        if not _LITTLE:
-            packed.byteswap()
-        return self._add(_tobytes(packed), dtype, shape, "list")
-
-    def _pack_ndarray(self, value):
-        dtype = value.dtype
-        if value.ndim == 0 or value.size < MIN_ARRAY_ITEMS:
-            return value  # the JSON encoder writes it with tolist
-        if dtype.kind not in "fiub" or dtype.itemsize > 8 or (dtype.kind == "f" and dtype.itemsize < 4):
-            return value
-        little = dtype.newbyteorder("<")
-        name = little.str
-        if name not in _SIZES:
-            return value
-        import numpy
-
-        data = numpy.ascontiguousarray(value, dtype=little)
-        return self._add(data.tobytes(), name, value.shape, "array")
-
-
-class _Unsafe(Exception):
-    """The value holds a dict that looks like a placeholder: send it all as JSON."""
-
-
-def _is_ndarray(value):
-    return hasattr(value, "__array_interface__") and hasattr(value, "dtype") and hasattr(value, "tobytes") and hasattr(value, "ndim")
-
-
-def _tobytes(packed):
-    if hasattr(packed, "tobytes"):
-        return packed.tobytes()
-    return packed.tostring()  # Python 2.7, IronPython 2.7
 
 
 def dumps(obj, encode):

@@ -19,7 +19,7 @@ import sys
 
 import pytest
 
-from compas_cloud.protocol import arrays, codec
+from compas_cloud.protocol import arrays, arrays_pack, codec
 
 PY3 = sys.version_info[0] >= 3
 pytestmark = pytest.mark.skipif(not PY3, reason="the simulation replaces Python 3's bytes behaviour")
@@ -55,19 +55,21 @@ class IronArray(real_array.array):
         return real_array.array.tobytes(self).decode("latin-1")
 
 
-_REAL = dict((name, getattr(arrays, name)) for name in ("TEXT_BYTES", "struct", "array", "Rebuilder"))
+#: (module, name): what the simulation replaces (the packer builds its arrays in arrays_pack).
+_PATCHED = [(arrays, "TEXT_BYTES"), (arrays, "struct"), (arrays, "array"), (arrays, "Rebuilder"), (arrays_pack, "array")]
+_REAL = dict(((module, name), getattr(module, name)) for module, name in _PATCHED)
 
 
 def as_cpython(func, *args):
     """Run ``func`` with the real modules (what a CPython peer sends)."""
-    saved = dict((name, getattr(arrays, name)) for name in _REAL)
-    for name, value in _REAL.items():
-        setattr(arrays, name, value)
+    saved = dict((key, getattr(*key)) for key in _REAL)
+    for (module, name), value in _REAL.items():
+        setattr(module, name, value)
     try:
         return func(*args)
     finally:
-        for name, value in saved.items():
-            setattr(arrays, name, value)
+        for (module, name), value in saved.items():
+            setattr(module, name, value)
 
 
 @pytest.fixture
@@ -75,6 +77,7 @@ def ironpython(monkeypatch):
     monkeypatch.setattr(arrays, "TEXT_BYTES", True)
     monkeypatch.setattr(arrays, "struct", IronStruct)
     monkeypatch.setattr(arrays, "array", IronArray)
+    monkeypatch.setattr(arrays_pack, "array", IronArray)
 
     class Rebuilder(arrays.Rebuilder):
         def _np(self):
