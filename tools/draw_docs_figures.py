@@ -82,8 +82,9 @@ def arrow(draw, start, end, label=None, both=False):
 
 #: The packages and modules the architecture figure names (paths in the repository).
 ARCHITECTURE_PATHS = [
-    "compas_cloud/client", "compas_cloud/client/proxy.py", "compas_cloud/client/remote.py",
-    "compas_cloud/client/server_requests.py", "compas_cloud/client/local_server.py", "compas_cloud/client/launcher.py",
+    "compas_cloud/client", "compas_cloud/client/proxy.py", "compas_cloud/client/calling.py",
+    "compas_cloud/client/handshake.py", "compas_cloud/client/remote.py", "compas_cloud/client/server_requests.py",
+    "compas_cloud/client/local_server.py", "compas_cloud/client/launcher.py", "compas_cloud/client/interpreter.py",
     "compas_cloud/client/connection.py", "compas_cloud/client/transports", "compas_cloud/client/future.py",
     "compas_cloud/client/batch.py", "compas_cloud/client/callbacks.py", "compas_cloud/client/servers.py",
     "compas_cloud/ghpython", "ghpython", "rhino_plugin", "docs/protocol.md", "examples/js", "examples/browser",
@@ -117,9 +118,9 @@ def architecture(path):
         x = 20 + i * 216
         box(draw, (x, 60, x + 200, 130), ORANGE, title, lines)
     box(draw, (20, 180, 560, 340), BLUE, "compas_cloud.client  (Python 2.7, IronPython, 3)",
-        ["proxy.py: Proxy, the calling API; remote.py: RemoteFunction",
-         "server_requests.py: describe, share, status, restart",
-         "local_server.py, launcher.py: connect, or launch a local server",
+        ["proxy.py: Proxy = calling.py (the calls) + handshake.py",
+         "remote.py: RemoteFunction; server_requests.py: describe, share, ...",
+         "local_server.py, launcher.py, interpreter.py: launch a local server",
          "connection.py, transports/: websocket-client, .NET ClientWebSocket",
          "future.py, batch.py, callbacks.py; servers.py: several servers"])
     box(draw, (580, 180, 820, 340), BLUE, "Grasshopper, Rhino",
