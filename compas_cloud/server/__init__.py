@@ -7,7 +7,8 @@ never delays another client or the keepalive pings.
 
 What lives here, from the outside in:
 
-- ``cli``, ``app`` (the server: connections, worker pool, shutdown), ``http``,
+- ``cli``, ``app`` (the server: connections, worker pool, shutdown), ``views``
+  (``status()``, the figures of ``/metrics``, the dashboard's state), ``http``,
   ``metrics``: the process and its endpoints;
 - ``session`` (one connection: reading and answering, driving the sans-I/O
   :mod:`compas_cloud.protocol.conversation_server`), ``ops`` (the operation
