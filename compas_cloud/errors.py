@@ -8,9 +8,32 @@ same class, or into :class:`ServerSideError` for any other remote exception
 """
 from __future__ import absolute_import
 
+from compas_cloud._compat import IPY, PY2, native_str, text_type
+
+
+def _text(value):
+    """``value`` as text (``unicode`` on Python 2); UTF-8 bytes decoded, anything else converted."""
+    if isinstance(value, text_type):
+        return value
+    if isinstance(value, (bytes, bytearray)):
+        return bytes(value).decode("utf-8", "replace")
+    return text_type(value)
+
 
 class CloudError(Exception):
     """Base class of every compas_cloud error."""
+
+    if PY2 and not IPY:
+        # CPython 2: str() of an exception with a non-ASCII unicode message raised UnicodeEncodeError
+        # (in the user's except block, or printed as "<exception str() failed>"). str() escapes it;
+        # unicode() keeps it.
+        def __unicode__(self):
+            if len(self.args) == 1:
+                return _text(self.args[0])
+            return _text(repr(self.args)) if self.args else u""
+
+        def __str__(self):
+            return native_str(self.__unicode__())
 
 
 # ---------------------------------------------------------------------------
@@ -122,11 +145,14 @@ class ServerSideError(CloudError):
         self.remote_type = remote_type or type(self).__name__
         self.traceback = traceback or ""
 
-    def __str__(self):
-        text = "{0}: {1}".format(self.remote_type, self.message)
+    def __unicode__(self):
+        text = u"{0}: {1}".format(_text(self.remote_type), _text(self.message))
         if self.traceback:
-            text += "\n\nServer-side traceback:\n" + self.traceback.rstrip()
+            text += u"\n\nServer-side traceback:\n" + _text(self.traceback).rstrip()
         return text
+
+    def __str__(self):
+        return native_str(self.__unicode__())
 
     def to_data(self):
         """Return the error as the wire's ``{"type", "message", "traceback"}`` object."""

@@ -28,6 +28,7 @@ def test_non_ascii_names_raise_function_not_found(proxy, name):
         with pytest.raises(CloudError) as info:
             attempt()
         assert isinstance(info.value, FunctionNotFound)
+        assert "FunctionNotFound" in str(info.value)  # never UnicodeEncodeError on CPython 2
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -58,3 +59,21 @@ def test_progress_lines_with_non_ascii_names_and_messages():
     printer = TextProgress(u"math.h\u00e9llo", stream=stream)
     printer(1, 2, u"\u00e9tape 1")
     assert len(stream.lines) == 1 and "1/2" in stream.lines[0]
+
+
+def test_a_server_error_with_a_non_ascii_message_converts_to_text(proxy):
+    """The called function's own message (here builtins.int()'s, quoting the argument) survives str() and unicode()."""
+    with pytest.raises(CloudError) as info:
+        proxy.call("builtins.int", [u"caf\u00e9"])
+    error = info.value
+    assert "ValueError" in str(error)  # CPython 2: escaped, never UnicodeEncodeError
+    assert u"caf\u00e9" in (unicode(error) if PY2 else str(error))  # noqa: F821 (Python 2's unicode)
+    assert u"caf\u00e9" in error.message
+
+
+def test_client_side_errors_with_non_ascii_messages_convert_to_text():
+    from compas_cloud.errors import ConnectionFailed
+
+    error = ConnectionFailed(u"nothing listens at h\u00f4te:9009")
+    assert "nothing listens" in str(error)
+    assert u"h\u00f4te" in (unicode(error) if PY2 else str(error))  # noqa: F821 (Python 2's unicode)
