@@ -101,7 +101,10 @@ def test_start_status_log_restart_stop_a_launched_server(rhino):
                 server.process.wait()
 
 
-def test_log_without_a_log_file_fails_cleanly(rhino):
+def test_log_without_a_log_file_fails_cleanly(rhino, monkeypatch, tmpdir):
+    # A per-user folder of its own: the shared one keeps the logs of servers other tests launched, and a
+    # free port may be one of theirs.
+    monkeypatch.setenv("COMPAS_CLOUD_CONFIG_DIR", str(tmpdir))
     rhino_commands.configure(host="127.0.0.1", port=free_port())
     code, text = rhino.run("CloudLog")
     assert code == FAILURE and "no server log" in text
