@@ -153,3 +153,21 @@ def make_certificates(folder, name="127.0.0.1"):
     _openssl("x509", "-req", "-in", path("server.csr"), "-CA", path("ca.pem"), "-CAkey", path("ca.key"),
              "-CAcreateserial", "-days", "2", "-extfile", path("ext.cnf"), "-out", path("server.pem"))
     return path("ca.pem"), path("server.pem"), path("server.key")
+
+
+def http_get(host, port, path, headers=None, ssl_context=None):
+    """GET ``path`` over HTTP (HTTPS with ``ssl_context``); return (status, headers dict, body text)."""
+    try:
+        import http.client as client
+    except ImportError:  # Python 2.7
+        import httplib as client
+    if ssl_context is None:
+        connection = client.HTTPConnection(host, port, timeout=30)
+    else:
+        connection = client.HTTPSConnection(host, port, timeout=30, context=ssl_context)
+    try:
+        connection.request("GET", path, headers=headers or {})
+        answer = connection.getresponse()
+        return answer.status, dict(answer.getheaders()), answer.read().decode("utf-8")
+    finally:
+        connection.close()

@@ -7,7 +7,6 @@ changed (each change is checked to apply, so a rewritten guide cannot silently e
 Caddy are Debian packages: tools/runtimes/proxies.sh installs them and fails without them; elsewhere the
 test is skipped where they are missing.
 """
-import http.client
 import json
 import os
 import re
@@ -21,7 +20,7 @@ import time
 import pytest
 
 from compas_cloud import Proxy
-from helpers import ROOT, ServerProcess, free_port, make_certificates
+from helpers import ROOT, ServerProcess, free_port, http_get, make_certificates
 
 TOKEN = "reverse-proxy-token-0123456789"
 REQUIRED = bool(os.environ.get("COMPAS_CLOUD_REQUIRE_PROXIES"))  # the proxies stage: missing means failed
@@ -88,14 +87,7 @@ def server():
 
 
 def _https_get(port, ca, path, headers=None):
-    context = ssl.create_default_context(cafile=ca)
-    connection = http.client.HTTPSConnection("localhost", port, timeout=30, context=context)
-    try:
-        connection.request("GET", path, headers=headers or {})
-        answer = connection.getresponse()
-        return answer.status, dict(answer.getheaders()), answer.read().decode("utf-8")
-    finally:
-        connection.close()
+    return http_get("localhost", port, path, headers, ssl.create_default_context(cafile=ca))
 
 
 def _check_through(port, ca, server):

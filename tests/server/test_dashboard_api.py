@@ -1,5 +1,4 @@
 """The dashboard's HTTP side without a browser: the page, /api/state, /api/action, --open."""
-import http.client
 import json
 import os
 import stat
@@ -9,19 +8,13 @@ import pytest
 
 from compas_cloud import Proxy
 from compas_cloud.errors import CallCancelled
-from helpers import ServerProcess
+from helpers import ServerProcess, http_get
 
 TOKEN = "dashboard-api-token-0123456789"
 
 
 def get(server, path, headers=None):
-    connection = http.client.HTTPConnection(server.host, server.port, timeout=30)
-    try:
-        connection.request("GET", path, headers=headers or {})
-        answer = connection.getresponse()
-        return answer.status, dict(answer.getheaders()), answer.read().decode("utf-8")
-    finally:
-        connection.close()
+    return http_get(server.host, server.port, path, headers)
 
 
 def bearer(token=TOKEN):

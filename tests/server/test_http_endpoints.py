@@ -11,20 +11,14 @@ import time
 import pytest
 
 from compas_cloud import Proxy
-from helpers import ROOT, ServerProcess, make_certificates, server_env
+from helpers import ROOT, ServerProcess, http_get, make_certificates, server_env
 
 TOKEN = "metrics-test-token-0123456789"
 
 
 def get(server, path, headers=None):
     """GET ``path`` from the server; return (status, headers, body text)."""
-    connection = http.client.HTTPConnection(server.host, server.port, timeout=30)
-    try:
-        connection.request("GET", path, headers=headers or {})
-        answer = connection.getresponse()
-        return answer.status, dict(answer.getheaders()), answer.read().decode("utf-8")
-    finally:
-        connection.close()
+    return http_get(server.host, server.port, path, headers)
 
 
 def samples(text):
