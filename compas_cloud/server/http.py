@@ -28,6 +28,7 @@ import urllib.parse
 from websockets.datastructures import Headers
 from websockets.http11 import Response
 
+from compas_cloud import __version__
 from compas_cloud.server.metrics import prometheus_text
 from compas_cloud.server.security import is_loopback
 
@@ -159,7 +160,7 @@ class HttpRoutes(object):
         server = self.server
         body = {
             "status": "stopping" if server.stopping else "ok",
-            "version": server.versions()["compas_cloud"],
+            "version": __version__,
             "uptime": round(server.uptime(), 3),
             "connections": len(server.sessions),
             "calls_running": len(server.monitor.running),

@@ -7,6 +7,7 @@ dashboard's "free" action).
 import os
 import time
 
+from compas_cloud import __version__
 from compas_cloud.server import extra_ops, fastjson
 from compas_cloud.server.store import sizeof
 from compas_cloud.server.versions import versions
@@ -126,7 +127,7 @@ class ServerViews(object):
         nbytes = await self.run_protocol(lambda: sum(sizeof(value) for value in values))
         return {
             "address": self.address,
-            "version": versions()["compas_cloud"],
+            "version": __version__,
             "pid": os.getpid(),
             "uptime": time.time() - self.started,
             "clients": clients,
