@@ -1,5 +1,6 @@
 """A headless Chromium driven over the DevTools protocol (with websocket-client): load, evaluate, screenshot."""
 import base64
+import http.server
 import itertools
 import json
 import os
@@ -8,6 +9,7 @@ import signal
 import subprocess
 import tempfile
 import time
+import urllib.parse
 import urllib.request
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -141,3 +143,45 @@ class Browser(object):
 
     def __exit__(self, *exc):
         self.close()
+
+
+class ReportHandler(http.server.SimpleHTTPRequestHandler):
+    """Serves a folder, and records what a page reports to ``/report?<text>`` in ``server.reports``."""
+
+    def do_GET(self):
+        if self.path.startswith("/report?"):
+            self.server.reports.append(urllib.parse.unquote(self.path[len("/report?"):]))
+            self.send_response(204)
+            self.end_headers()
+            return
+        super().do_GET()
+
+    def log_message(self, *args):
+        pass
+
+
+def visit(url, reports, timeout=120.0):
+    """Open ``url`` in a fresh headless Chromium (no DevTools); the page's first report to ``reports``.
+
+    ``reports`` is emptied first; None if nothing is reported within ``timeout`` s (generous: a cold
+    Chromium on a machine busy with other test runs took most of a minute).
+    """
+    profile = tempfile.mkdtemp(prefix="compas_cloud-chromium-")
+    command = [
+        CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--user-data-dir=" + profile, url,
+    ]
+    del reports[:]
+    browser = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        deadline = time.time() + timeout
+        while not reports and time.time() < deadline and browser.poll() is None:
+            time.sleep(0.1)
+        return reports[0] if reports else None
+    finally:
+        try:
+            os.killpg(browser.pid, signal.SIGKILL)  # the browser and the helper processes it started
+        except ProcessLookupError:
+            pass
+        browser.wait()
+        shutil.rmtree(profile, ignore_errors=True)

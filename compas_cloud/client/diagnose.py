@@ -15,15 +15,14 @@ Python 2.7 and IronPython safe.
 """
 from __future__ import absolute_import
 
-import base64
 import errno
 import logging
-import os
 import socket
 import time
 
-from compas_cloud._compat import text_type, to_text
+from compas_cloud._compat import text_type
 from compas_cloud.errors import AccessDenied, CloudTimeout, NotCompasCloudServer, ServerNotFound
+from compas_cloud.client.transports.base import handshake_request
 from compas_cloud.protocol import address
 
 log = logging.getLogger("compas_cloud.client")
@@ -89,19 +88,6 @@ def _text(data):
     return bytes(data).decode("utf-8", "replace")
 
 
-def _handshake_request(hostport, path, headers):
-    lines = [
-        "GET {0} HTTP/1.1".format(path or "/"),
-        "Host: {0}".format(hostport),
-        "Upgrade: websocket",
-        "Connection: Upgrade",
-        "Sec-WebSocket-Key: {0}".format(to_text(base64.b64encode(os.urandom(16)))),
-        "Sec-WebSocket-Version: 13",
-    ]
-    lines += ["{0}: {1}".format(key, value) for key, value in (headers or {}).items()]
-    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
-
-
 def _parse(data):
     head, found, body = data.partition(b"\r\n\r\n")
     lines = head.split(b"\r\n")
@@ -151,7 +137,7 @@ def ask(host, port, path="/", headers=None, timeout=5.0):
     data = b""
     deadline = time.time() + timeout
     try:
-        sock.sendall(_handshake_request(address.format_hostport(host, port), path, headers))
+        sock.sendall(handshake_request(address.format_hostport(host, port), path, headers))
         while len(data) < _READ_LIMIT and not _complete(data):
             left = deadline - time.time()
             if left <= 0:

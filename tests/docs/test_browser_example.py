@@ -6,19 +6,14 @@ origin, and the page reports what it shows to the web server (``report=1``).
 import functools
 import http.server
 import os
-import shutil
-import signal
-import subprocess
-import tempfile
 import threading
-import time
 import urllib.parse
 
 import pytest
 
+from cdp import CHROMIUM, ReportHandler, visit
 from helpers import ROOT, ServerProcess, free_port
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 if CHROMIUM is None and os.environ.get("COMPAS_CLOUD_REQUIRE_BROWSER"):
     raise RuntimeError("chromium is required (tools/runtimes/browser.sh installs it) but is not installed")
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="chromium missing: tools/runtimes/browser.sh installs it and runs this test")
@@ -26,24 +21,10 @@ pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="chromium missing: tool
 EXAMPLE = os.path.join(ROOT, "examples", "browser")
 
 
-class _Handler(http.server.SimpleHTTPRequestHandler):
-    """Serves examples/browser, and records what the page reports to /report."""
-
-    def do_GET(self):
-        if self.path.startswith("/report?"):
-            self.server.reports.append(urllib.parse.unquote(self.path[len("/report?"):]))
-            self.send_response(204)
-            self.end_headers()
-            return
-        super().do_GET()
-
-    def log_message(self, *args):
-        pass
-
 
 @pytest.fixture
 def site():
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), functools.partial(_Handler, directory=EXAMPLE))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), functools.partial(ReportHandler, directory=EXAMPLE))
     httpd.reports = []
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
@@ -51,30 +32,6 @@ def site():
     httpd.shutdown()
     httpd.server_close()
 
-
-def visit(url, reports, timeout=120.0):
-    """Open ``url`` in a fresh headless Chromium; the page's first report (None if none within ``timeout``).
-
-    The wait is generous: a cold Chromium on a machine busy with other test runs took most of a minute.
-    """
-    profile = tempfile.mkdtemp(prefix="compas_cloud-chromium-")
-    command = [
-        CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--user-data-dir=" + profile, url,
-    ]
-    browser = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    try:
-        deadline = time.time() + timeout
-        while not reports and time.time() < deadline and browser.poll() is None:
-            time.sleep(0.1)
-        return reports[0] if reports else None
-    finally:
-        try:
-            os.killpg(browser.pid, signal.SIGKILL)  # the browser and the helper processes it started
-        except ProcessLookupError:
-            pass
-        browser.wait()
-        shutil.rmtree(profile, ignore_errors=True)
 
 
 def page_url(site, port, values):

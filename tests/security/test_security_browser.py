@@ -3,19 +3,15 @@ import functools
 import http.server
 import os
 import shutil
-import signal
-import subprocess
 import tempfile
 import threading
-import time
-import urllib.parse
 
 import pytest
 
 from compas_cloud import Proxy
+from cdp import CHROMIUM, ReportHandler, visit
 from helpers import ROOT, ServerProcess, free_port
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 if CHROMIUM is None and os.environ.get("COMPAS_CLOUD_REQUIRE_BROWSER"):
     raise RuntimeError("chromium is required (tools/runtimes/browser.sh installs it) but is not installed")
@@ -38,26 +34,12 @@ ws.onerror = () => report("REFUSED");
 """
 
 
-class _Handler(http.server.SimpleHTTPRequestHandler):
-    """Serves the page, and records what the page reports to /report."""
-
-    def do_GET(self):
-        if self.path.startswith("/report?"):
-            self.server.reports.append(urllib.parse.unquote(self.path[len("/report?"):]))
-            self.send_response(204)
-            self.end_headers()
-            return
-        super().do_GET()
-
-    def log_message(self, *args):
-        pass
-
 
 @pytest.fixture
 def web_page():
     """An http.server on its own port (another origin than the compas_cloud server) serving one page."""
     folder = tempfile.mkdtemp(prefix="compas_cloud-page-")
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), functools.partial(_Handler, directory=folder))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), functools.partial(ReportHandler, directory=folder))
     httpd.reports = []
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
@@ -73,28 +55,6 @@ def web_page():
     httpd.server_close()
     shutil.rmtree(folder, ignore_errors=True)
 
-
-def visit(url, reports, timeout=60.0):
-    """Open ``url`` in a fresh headless Chromium; return what the page reports (None if nothing within ``timeout``)."""
-    profile = tempfile.mkdtemp(prefix="compas_cloud-chromium-")
-    command = [
-        CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--user-data-dir=" + profile, url,
-    ]
-    del reports[:]
-    browser = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    try:
-        deadline = time.time() + timeout
-        while not reports and time.time() < deadline and browser.poll() is None:
-            time.sleep(0.1)
-        return reports[0] if reports else None
-    finally:
-        try:
-            os.killpg(browser.pid, signal.SIGKILL)  # the browser and the helper processes it started
-        except ProcessLookupError:
-            pass
-        browser.wait()
-        shutil.rmtree(profile, ignore_errors=True)
 
 
 def test_a_page_from_another_origin_cannot_call_os_getcwd(web_page):

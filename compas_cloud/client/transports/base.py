@@ -127,6 +127,20 @@ def refusal(url, status, body=""):
     return AccessDenied("{0} refused the connection ({1}): {2}".format(url, status, detail), status)
 
 
+def handshake_request(hostport, path, headers=None):
+    """Return the bytes of a websocket opening handshake for ``path`` on ``hostport``, with extra ``headers``."""
+    lines = [
+        "GET {0} HTTP/1.1".format(path or "/"),
+        "Host: {0}".format(hostport),
+        "Upgrade: websocket",
+        "Connection: Upgrade",
+        "Sec-WebSocket-Key: {0}".format(to_text(base64.b64encode(os.urandom(16)))),
+        "Sec-WebSocket-Version: 13",
+    ]
+    lines += ["{0}: {1}".format(key, value) for key, value in (headers or {}).items()]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+
+
 def probe_handshake(url, headers=None, timeout=5.0):
     """Send a websocket opening handshake over a plain socket; return ``(status, body)`` of the answer.
 
@@ -138,17 +152,7 @@ def probe_handshake(url, headers=None, timeout=5.0):
         _, host, port, path = address.parse_url(url)
     except address.InvalidAddress:
         return None
-    hostport = address.format_hostport(host, port)
-    lines = [
-        "GET {0} HTTP/1.1".format(path),
-        "Host: {0}".format(hostport),
-        "Upgrade: websocket",
-        "Connection: Upgrade",
-        "Sec-WebSocket-Key: {0}".format(to_text(base64.b64encode(os.urandom(16)))),
-        "Sec-WebSocket-Version: 13",
-    ]
-    lines += ["{0}: {1}".format(key, value) for key, value in (headers or {}).items()]
-    request = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+    request = handshake_request(address.format_hostport(host, port), path, headers)
     try:
         sock = socket.create_connection((host, port), timeout)
     except (socket.error, OSError, ValueError):
