@@ -27,7 +27,7 @@ def result_cache_for(server, fields):
     """
     if not fields.get("cache_result") or fields.get("callbacks") or fields.get("output"):
         return None
-    return getattr(server, "result_cache", None)
+    return server.result_cache
 
 
 async def offloaded(server, fields, name, args, kwargs, run):
