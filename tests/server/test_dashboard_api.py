@@ -7,7 +7,7 @@ import time
 import pytest
 
 from compas_cloud import Proxy
-from compas_cloud.errors import CallCancelled
+from compas_cloud.errors import CallCancelled, ServerSideError
 from helpers import ServerProcess, http_get
 
 TOKEN = "dashboard-api-token-0123456789"
@@ -47,10 +47,8 @@ def test_state_shows_clients_calls_and_references_and_no_actions_without_a_token
             assert client["references"] == 1 and client["stored_bytes"] > 0
             assert [call["function"] for call in state["recent"]] == ["numpy.arange", "numpy.linalg.norm"]
             assert state["recent"][0]["outcome"] == "ok" and state["recent"][0]["error"] is None
-            try:
+            with pytest.raises(ServerSideError):
                 proxy.function("math.sqrt")(-1)
-            except Exception:
-                pass
             failed = json.loads(get(server, "/api/state")[2])["recent"][0]
             assert (failed["function"], failed["outcome"]) == ("math.sqrt", "error")
             assert failed["error"] == "ValueError: math domain error"
