@@ -30,6 +30,15 @@ def _kill(server):
         server.process.wait()
 
 
+def _shut_down(proxy):
+    """Clean-up: ask the launched server to stop (it may already be gone), then make sure it is."""
+    try:
+        proxy.shutdown()
+    except CloudError:
+        pass
+    _kill(proxy.launched)
+
+
 @pytest.fixture
 def config(tmpdir, monkeypatch):
     """A fresh per-user folder (not yet created), as on a first launch."""
@@ -169,11 +178,7 @@ def test_ironpython_posix_launch_gets_its_token_privately(config, ironpython_pos
         other = Proxy(port=port, autolaunch=False, verbose=False)
         other.close()
     finally:
-        try:
-            proxy.shutdown()
-        except CloudError:
-            pass
-        _kill(proxy.launched)
+        _shut_down(proxy)
 
 
 @posix_only
@@ -274,11 +279,7 @@ def test_restart_brings_the_server_back_with_its_options(config):
         other = Proxy(port=port, token=token, autolaunch=False, verbose=False)  # same token
         other.close()
     finally:
-        try:
-            proxy.shutdown()
-        except CloudError:
-            pass
-        _kill(proxy.launched)
+        _shut_down(proxy)
         _kill(first)
 
 

@@ -83,20 +83,31 @@ def _healthcheck(env):
     return subprocess.call(exec_form("HEALTHCHECK"), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
+def _start_healthy(command, env, cwd, what):
+    """Start the image's command line; return the process once the image's HEALTHCHECK passes (60 s at most)."""
+    process = subprocess.Popen(command, env=env, cwd=str(cwd), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               universal_newlines=True)
+    try:
+        deadline = time.time() + 60
+        while _healthcheck(env) != 0:
+            assert process.poll() is None, process.stdout.read()
+            assert time.time() < deadline, what + " never became healthy"
+            time.sleep(0.2)
+    except BaseException:
+        process.kill()
+        process.wait(30)
+        raise
+    return process
+
+
 def test_the_image_command_serves_with_the_secret_and_passes_its_healthcheck(tmp_path):
     token = "image-secret-token-0123456789"
     port = free_port()
     env = _image_env(tmp_path, port, token)
     env["COMPAS_CLOUD_HOST"] = "127.0.0.1"  # tests bind loopback; the image's default is 0.0.0.0
     command = exec_form("ENTRYPOINT") + exec_form("CMD")
-    process = subprocess.Popen(command, env=env, cwd=str(tmp_path), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                               universal_newlines=True)
+    process = _start_healthy(command, env, tmp_path, "the server of the image's command line")
     try:
-        deadline = time.time() + 60
-        while _healthcheck(env) != 0:
-            assert process.poll() is None, process.stdout.read()
-            assert time.time() < deadline, "the server of the image's command line never became healthy"
-            time.sleep(0.2)
         url = "http://127.0.0.1:{0}/metrics".format(port)
         with pytest.raises(urllib.error.HTTPError) as refused:
             urllib.request.urlopen(url, timeout=10)
@@ -119,14 +130,8 @@ def test_the_image_healthcheck_follows_the_server_to_tls(tmp_path):
     env = _image_env(tmp_path, port, "image-tls-token-0123456789")
     env["COMPAS_CLOUD_HOST"] = "127.0.0.1"
     command = exec_form("ENTRYPOINT") + exec_form("CMD") + ["--certfile", cert, "--keyfile", key]
-    process = subprocess.Popen(command, env=env, cwd=str(tmp_path), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                               universal_newlines=True)
+    process = _start_healthy(command, env, tmp_path, "the TLS server of the image's command line")
     try:
-        deadline = time.time() + 60
-        while _healthcheck(env) != 0:
-            assert process.poll() is None, process.stdout.read()
-            assert time.time() < deadline, "the TLS server of the image's command line never became healthy"
-            time.sleep(0.2)
         probe = subprocess.run(exec_form("HEALTHCHECK"), env=env, stdout=subprocess.PIPE, universal_newlines=True,
                                timeout=60)
         assert probe.stdout.startswith("healthy: https://127.0.0.1:{0}/healthz 200".format(port))
