@@ -88,6 +88,11 @@ class Session:
         self._request_slots = asyncio.Semaphore(MAX_OTHER_REQUESTS)
         self._writable.set()
         self.inline_request = None  # the call being served on the event loop (compas_cloud.server.inline)
+        #: Decodes one message (built once: the same for every message of the connection).
+        self._decode = functools.partial(
+            loads, strict=True, track=True, numpy_arrays=True, check_dtype=server.policy.check_dtype,
+            max_depth=MAX_DEPTH,
+        )
 
     @property
     def peer(self):
@@ -145,10 +150,7 @@ class Session:
                 await self.send(self.encode_error(None, False, MalformedMessage("a binary message must hold UTF-8 JSON")))
                 return
         try:
-            decode = functools.partial(
-                loads, strict=True, track=True, numpy_arrays=True, check_dtype=self.server.policy.check_dtype,
-                max_depth=MAX_DEPTH,
-            )
+            decode = self._decode
             if len(message) > _OFFLOAD_DECODE:
                 decoded = await self.server.run_protocol(decode, message)
             else:
