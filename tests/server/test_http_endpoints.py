@@ -11,6 +11,7 @@ import time
 import pytest
 
 from compas_cloud import Proxy
+from compas_cloud.errors import ServerSideError
 from helpers import ROOT, ServerProcess, http_get, make_certificates, server_env
 
 TOKEN = "metrics-test-token-0123456789"
@@ -51,7 +52,7 @@ def test_metrics_without_a_token_server_count_calls_bytes_and_references():
             norm = proxy.function("numpy.linalg.norm")
             assert norm([3, 4]) == 5.0
             assert norm([6, 8]) == 10.0
-            with pytest.raises(Exception):
+            with pytest.raises(ServerSideError):
                 proxy.function("math.sqrt")(-1)
             kept = proxy.function("numpy.arange", cache=True)(1000)
             status, headers, body = get(server, "/metrics")
