@@ -217,7 +217,7 @@ class CallEvents(object):
     callbacks : dict
         ``id -> Callback``, from :func:`encode_callbacks`.
     progress : callable or bool or None
-        ``f(done, total, message)``, True for :func:`default_progress`, or None/False.
+        ``f(done, total, message)``, True for :func:`default_progress` (made at the first report), or None/False.
     output : callable or bool or None
         ``f(stream, text)``, True for printing, or None/False.
 
@@ -233,8 +233,8 @@ class CallEvents(object):
         self.connection = connection
         self.name = name
         self.callbacks = callbacks
-        if progress is True:
-            progress = default_progress(name)
+        #: The progress display: built at the call's first report when it is the default (``True``), so that a
+        #: call that reports nothing costs no display (nor the terminal check it makes).
         self.progress = progress or None
         self.output = print_output if output is True else (output or None)
         self.last_progress = None
@@ -259,7 +259,7 @@ class CallEvents(object):
         if self.finished:
             return
         self.finished = True
-        close = getattr(self.progress, "close", None)
+        close = None if self.progress is True else getattr(self.progress, "close", None)
         if close is not None:
             self._guard(close)
 
@@ -272,6 +272,8 @@ class CallEvents(object):
     def _progress(self, message):
         report = (message.get("done"), message.get("total"), message.get("message"))
         self.last_progress = report
+        if self.progress is True:
+            self.progress = default_progress(self.name)
         if self.progress is not None:
             self._guard(self.progress, *report)
 

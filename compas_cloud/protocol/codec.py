@@ -192,7 +192,20 @@ def _brackets(text):
     return text.count(b"[") + text.count(b"{")
 
 
-def loads(data, strict=False, track=False, numpy_arrays=False, check_dtype=None, max_depth=None):
+#: Substrings a JSON text holds whenever the object hook of :func:`loads` could change anything in it: the
+#: keys of a reference and of a COMPAS object, and ``\u``, with which an escape could spell either key.
+#: (The binary format's array placeholders only occur in binary messages, which always take the hook.)
+_HOOK_MARKERS = (u"cached", u"dtype", u"\\u")
+
+
+def _needs_hook(text):
+    for marker in _HOOK_MARKERS:
+        if marker in text:
+            return True
+    return False
+
+
+def loads(data, strict=False, track=False, numpy_arrays=False, check_dtype=None, max_depth=None, parse=None):
     """Decode JSON text or UTF-8 bytes, or a binary ``arrays1`` message.
 
     Parameters
@@ -213,6 +226,12 @@ def loads(data, strict=False, track=False, numpy_arrays=False, check_dtype=None,
         --deny lists this way).
     max_depth : int, optional
         Refuse values nested deeper than this (the server passes :data:`MAX_DEPTH`).
+    parse : callable, optional
+        Decodes a JSON text that holds nothing for the object hook (no
+        reference, no COMPAS object: most small messages), instead of
+        ``json.loads``; it must return what ``json.loads`` returns and raise
+        ``ValueError`` where it does (the server passes orjson's, which falls
+        back to ``json.loads``).
 
     Raises
     ------
@@ -240,12 +259,16 @@ def loads(data, strict=False, track=False, numpy_arrays=False, check_dtype=None,
 
     text = to_text(data)
     try:
-        value = json.loads(text, object_hook=hook)
+        if rebuild is None and not _needs_hook(text):
+            value = (parse or json.loads)(text)  # without a hook: no decoder object is built per message
+        else:
+            value = json.loads(text, object_hook=hook)
     except RuntimeError:  # RecursionError on Python 3: nested too deep for the interpreter
         raise ValueError("the message nests arrays and objects too deeply (the limit is {0})".format(max_depth or MAX_DEPTH))
     except (OverflowError, TypeError) as error:
         raise ValueError("a malformed value: {0}".format(error))
-    if max_depth is not None and _brackets(text) > max_depth and depth(value, max_depth) > max_depth:
+    # A text shorter than the limit cannot nest deeper than it: only longer ones are counted.
+    if max_depth is not None and len(text) > max_depth and _brackets(text) > max_depth and depth(value, max_depth) > max_depth:
         raise ValueError("the message nests arrays and objects deeper than {0} levels, the limit".format(max_depth))
     if track:
         return Decoded(value, counter[0])

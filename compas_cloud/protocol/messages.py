@@ -163,18 +163,31 @@ def _check_kind(name, value, kind):
         raise MalformedMessage("field {0!r} must be {1}, got {2}".format(name, expected, type(value).__name__))
 
 
+_REQUIRED = {}  # operation -> its required fields (filled on first use: OPERATIONS is complete by then)
+
+
 def _fields(op, message, ignore):
+    # One pass over the message's keys (a call has a few of its many optional fields), then the required ones.
     spec = OPERATIONS[op]
     fields = {}
-    for name, (kind, required) in spec.items():
-        if name in message:
-            _check_kind(name, message[name], kind)
-            fields[name] = message[name]
-        elif required:
+    unknown = None
+    for name, value in message.items():
+        entry = spec.get(name)
+        if entry is None:
+            if name not in ignore:
+                unknown = (unknown or []) + [name]
+            continue
+        if type(value) is not entry[0]:  # a list where a list is due (and so on) needs no further look
+            _check_kind(name, value, entry[0])
+        fields[name] = value
+    required = _REQUIRED.get(op)
+    if required is None:
+        required = _REQUIRED[op] = tuple(name for name, (kind, needed) in sorted(spec.items()) if needed)
+    for name in required:
+        if name not in fields:
             raise MalformedMessage("operation {0!r} needs the field {1!r}".format(op, name))
-    unknown = sorted(key for key in message if key not in spec and key not in ignore)
     if unknown:
-        raise MalformedMessage("operation {0!r} has unknown fields: {1}".format(op, ", ".join(unknown)))
+        raise MalformedMessage("operation {0!r} has unknown fields: {1}".format(op, ", ".join(sorted(unknown))))
     fields.setdefault("args", [])
     fields.setdefault("kwargs", {})
     fields.setdefault("cache", False)

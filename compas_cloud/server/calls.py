@@ -86,7 +86,7 @@ async def call(session, request, decoded):
         )
         if cache:
             return session.encode_result(request, await session.keep(result))
-        return await server.run_protocol(session.encode_result, request, result, "the result of {0!r}".format(name))
+        return await server.run_protocol(session.encode_result, request, result, name)
     context, args, kwargs = prepare(session, request, args, kwargs)
     registry = server.functions
     result_cache = extra_ops.result_cache_for(server, fields)
@@ -113,7 +113,7 @@ async def call(session, request, decoded):
             raise remote_failure(error) from None
         if cache:
             return result, sizeof(result)
-        return None, session.encode_result(request, result, "the result of {0!r}".format(name))
+        return None, session.encode_result(request, result, name)
 
     if inline:
         return await call_inline(session, request, name, context, timed, elapsed)

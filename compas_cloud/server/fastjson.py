@@ -1,4 +1,4 @@
-"""The server's JSON encoder: orjson when it is installed, the standard library otherwise.
+"""The server's JSON encoder and plain decoder: orjson when it is installed, the standard library otherwise.
 
 The text on the wire stays what :func:`compas_cloud.protocol.dumps` writes, value for value:
 
@@ -16,8 +16,19 @@ The text on the wire stays what :func:`compas_cloud.protocol.dumps` writes, valu
   spelling of small exponents differs (orjson ``0.00001`` and ``1e-8`` for the
   standard library's ``1e-05`` and ``1e-08``), the same number in standard JSON.
 
+Decoding (:func:`loads`) takes the texts :func:`compas_cloud.protocol.codec.loads` decodes
+without its object hook (no reference, no COMPAS object, no ``\\u`` escape). orjson
+refuses what the standard library accepts beyond standard JSON (NaN, the infinities)
+and reports errors in its own words: whatever orjson refuses is decoded again by the
+standard library, which gives the value, or the error message, it always gave. orjson
+also turns integers beyond 64 bits into floats without a word: a text with 19 digits
+in a row anywhere goes to the standard library straight away (18 digits always fit).
+
 Only the server uses this: the client stays on the standard library (it runs on IronPython).
 """
+import json
+import re
+
 from compas_cloud.protocol import arrays
 from compas_cloud.protocol import codec
 
@@ -50,3 +61,20 @@ dumps = _fast if AVAILABLE else _slow
 def dumps_arrays(obj):
     """Like :func:`compas_cloud.protocol.dumps_arrays`, with this module's :func:`dumps` for the JSON parts."""
     return arrays.dumps(obj, dumps)
+
+
+#: 19 digits in a row: maybe an integer orjson would turn into a float.
+_LONG_NUMBER = re.compile("[0-9]{19}")
+
+
+def _fast_loads(text):
+    if _LONG_NUMBER.search(text) is not None:
+        return json.loads(text)
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:  # not standard JSON, or not JSON at all: json decides
+        return json.loads(text)
+
+
+#: Decode a JSON text exactly like ``json.loads`` (what :func:`compas_cloud.protocol.codec.loads` takes as ``parse``).
+loads = _fast_loads if AVAILABLE else json.loads

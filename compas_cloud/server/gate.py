@@ -64,10 +64,10 @@ class Gate:
         NotCallable
             The name resolves to something that cannot be called.
         """
-        self.check(name)
-        func = self._cache.get(name)
-        if func is not None:
+        func = self._cache.get(name) if isinstance(name, str) else None
+        if func is not None:  # resolved before, under the same policy (it does not change while the server runs)
             return func
+        self.check(name)
         func = resolve(name, self.policy)
         with self._lock:
             self._cache[name] = func

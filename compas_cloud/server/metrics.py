@@ -7,6 +7,7 @@ running and recent calls. Everything here runs on the server's event loop,
 except :meth:`Monitor.progress`, which worker threads call (one attribute
 assignment, safe under the GIL).
 """
+import bisect
 import collections
 import time
 
@@ -17,6 +18,9 @@ DURATION_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.
 RECENT_CALLS = 50
 
 OUTCOMES = ("ok", "error", "cancelled")
+
+#: What the dashboard's recent calls show of each.
+_RECENT_KEYS = ("connection", "call", "function", "outcome", "duration", "ended", "error")
 
 
 class RunningCall(object):
@@ -58,6 +62,7 @@ class Monitor(object):
         self.bytes_out = 0
         self.connections_total = 0
         self.running = {}  # (session, call id) -> RunningCall
+        #: The last ended calls, oldest first, as tuples (:meth:`recent_calls` writes them out for the dashboard).
         self.recent = collections.deque(maxlen=RECENT_CALLS)
 
     # -- hooks ---------------------------------------------------------------------------
@@ -80,18 +85,21 @@ class Monitor(object):
         if self.running.get(key) is call:
             del self.running[key]
         outcome = call.outcome
-        duration = time.time() - call.started
+        ended = time.time()
+        duration = ended - call.started
         self.outcomes[outcome] = self.outcomes.get(outcome, 0) + 1
         self.duration_sum += duration
         self.duration_count += 1
-        for index, bound in enumerate(DURATION_BUCKETS):
-            if duration <= bound:
-                self.buckets[index] += 1
-                break
-        self.recent.append({
-            "connection": getattr(call.session, "dashboard_id", None), "call": call.id, "function": call.function,
-            "outcome": outcome, "duration": duration, "ended": time.time(), "error": call.error,
-        })
+        index = bisect.bisect_left(DURATION_BUCKETS, duration)  # the first bucket whose bound is >= duration
+        if index < len(DURATION_BUCKETS):
+            self.buckets[index] += 1
+        self.recent.append((  # not the call itself: that would keep its session alive
+            getattr(call.session, "dashboard_id", None), call.id, call.function, outcome, duration, ended, call.error
+        ))
+
+    def recent_calls(self):
+        """The last ended calls, newest first, as the dashboard shows them."""
+        return [dict(zip(_RECENT_KEYS, ended)) for ended in reversed(self.recent)]
 
     def progress(self, session, call_id, done, total, message):
         """Record a call's last ``progress.report`` (called from its worker thread)."""

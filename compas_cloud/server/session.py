@@ -23,6 +23,7 @@ from compas_cloud.protocol import dumps_plain, loads
 from compas_cloud.protocol.conversation_server import SEND, Reply, ServerConversation
 from compas_cloud.server import memory
 from compas_cloud.server.callbacks import CallbackAnswers
+from compas_cloud.server import fastjson
 from compas_cloud.server.fastjson import dumps, dumps_arrays
 from compas_cloud.server.metrics import describe_error
 from compas_cloud.server.ops import OPS
@@ -91,7 +92,7 @@ class Session:
         #: Decodes one message (built once: the same for every message of the connection).
         self._decode = functools.partial(
             loads, strict=True, track=True, numpy_arrays=True, check_dtype=server.policy.check_dtype,
-            max_depth=MAX_DEPTH,
+            max_depth=MAX_DEPTH, parse=fastjson.loads,
         )
 
     @property
@@ -334,8 +335,10 @@ class Session:
             return dumps_arrays(message)
         return dumps(message)
 
-    def encode_result(self, request, result, description="the result"):
+    def encode_result(self, request, result, function=None):
         """Encode the reply carrying ``result`` (safe to run in a worker thread).
+
+        ``function`` (the name of the function that returned it) is named in the error.
 
         Raises
         ------
@@ -345,6 +348,7 @@ class Session:
         try:
             return self.encode_reply(Reply(request.id, request.plain, True, result))
         except (TypeError, ValueError, OverflowError) as error:
+            description = "the result" if function is None else "the result of {0!r}".format(function)
             raise EncodingError(
                 "{0} (a {1}) cannot be sent as JSON: {2}; call with cache=True to keep it on the "
                 "server and pass the reference on".format(description, type(result).__name__, error)

@@ -106,7 +106,7 @@ class ServerViews(object):
             },
             "clients": clients,
             "running": monitor.running_calls(),
-            "recent": list(monitor.recent)[::-1],
+            "recent": monitor.recent_calls(),
             "batches": batches,
         }
         state.update(extra_ops.status(self))  # result_cache and shared, as status() reports them

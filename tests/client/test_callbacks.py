@@ -98,6 +98,24 @@ def test_default_progress_display_prints_text_lines(proxy, capsys):
     assert len(lines) <= 11  # one line per tenth
 
 
+def test_the_default_display_is_made_at_the_first_report_only(proxy, monkeypatch):
+    from compas_cloud.client import callbacks
+
+    made = []
+    real = callbacks.default_progress
+
+    def counting(name):
+        made.append(name)
+        return real(name)
+
+    monkeypatch.setattr(callbacks, "default_progress", counting)
+    echo = proxy.function(TASKS + "echo", progress=True)
+    assert [echo(i) for i in range(3)] == [0, 1, 2]
+    assert made == []  # calls that report nothing cost no display (nor its terminal check)
+    proxy.function(TASKS + "counted", progress=True)(3)
+    assert made == [TASKS + "counted"]  # one display for the call that reported, made once
+
+
 def test_text_progress_without_total():
     class Sink(object):
         def __init__(self):

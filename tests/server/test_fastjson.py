@@ -89,3 +89,68 @@ def test_any_value_decodes_to_the_same_as_the_standard_encoding(value):
     assert same_value(json.loads(fast), json.loads(slow))
     if "NaN" in slow or "Infinity" in slow:
         assert fast == slow
+
+
+# -- decoding ------------------------------------------------------------------------------------
+
+def session_loads(text):
+    """Decode as a server session does (orjson for texts without hook markers)."""
+    return codec.loads(text, strict=True, track=True, numpy_arrays=True, max_depth=codec.MAX_DEPTH, parse=fastjson.loads)
+
+
+@needs_orjson
+def test_plain_texts_are_decoded_by_orjson():
+    assert fastjson.loads is not json.loads
+
+
+@pytest.mark.parametrize("text", [
+    '{"v":1,"id":3,"op":"call","function":"math.sqrt","args":[4],"kwargs":{},"cache":false}',
+    "[NaN, Infinity, -Infinity]",  # orjson refuses them; json reads them
+    str(2 ** 70), "-9223372036854775809", "[18446744073709551616]",  # beyond 64 bits: orjson would give floats
+    "1e400", "-0.0", "[1.0000000000000000001]", '{"a": 1, "a": 2}', '"caf\u00e9"',
+])
+def test_plain_texts_decode_to_what_json_gives(text):
+    decoded = session_loads(text)
+    assert same_value(decoded.value, json.loads(text)) and decoded.references == 0
+    assert type(fastjson.loads(text)) is type(json.loads(text))
+
+
+@pytest.mark.parametrize("text", ["[1,2,]", "", "{'a': 1}", '{"a": }', "[1] x"])
+def test_invalid_json_fails_with_the_standard_librarys_message(text):
+    with pytest.raises(ValueError) as fast:
+        fastjson.loads(text)
+    with pytest.raises(ValueError) as slow:
+        json.loads(text)
+    assert str(fast.value) == str(slow.value)
+
+
+def test_references_spelled_with_escapes_are_still_references():
+    # "\u0063ached" is "cached": a text with an escape always takes the object hook.
+    decoded = session_loads('{"args": [{"\\u0063ached": "abc"}, {"cached": "def"}]}')
+    assert decoded.value["args"] == [Reference("abc"), Reference("def")]
+    assert all(type(item) is Reference for item in decoded.value["args"]) and decoded.references == 2
+
+
+def test_compas_objects_and_plain_dtypes_take_the_hook():
+    decoded = session_loads('{"x": {"dtype": "float32", "data": [1]}}')
+    assert decoded.value == {"x": {"dtype": "float32", "data": [1]}}  # not COMPAS's form: stays data
+    with pytest.raises(Exception) as error:
+        codec.loads('{"dtype": "compas.geometry/Nothing", "data": {}}', strict=True, check_dtype=_refuse, parse=fastjson.loads)
+    assert "refused" in str(error.value)
+
+
+def _refuse(dtype):
+    raise ValueError("refused " + dtype)
+
+
+def test_deep_nesting_is_refused_on_the_fast_path_too():
+    text = "[" * (codec.MAX_DEPTH + 5) + "]" * (codec.MAX_DEPTH + 5)
+    with pytest.raises(ValueError, match="deeper than"):
+        session_loads(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(json_values)
+def test_any_text_decodes_as_the_standard_library_decodes_it(value):
+    text = codec.dumps(value)
+    assert same_value(session_loads(text).value, codec.loads(text, strict=True))
