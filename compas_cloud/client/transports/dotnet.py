@@ -137,11 +137,11 @@ class DotNetTransport(Transport):
         ws = self._check_open()
         if isinstance(data, text_type):
             payload = net.utf8_bytes(data)
-            kind = net.MessageType.Text
+            kind = net.TEXT
         else:
             text = data.decode("latin-1") if isinstance(data, bytearray) else bytes(data).decode("latin-1")
             payload = net.latin1_bytes(text)
-            kind = net.MessageType.Binary
+            kind = net.BINARY
         seconds = SEND_TIMEOUT if timeout is None else timeout
         try:
             task = ws.SendAsync(net.ArraySegment(payload, 0, len(payload)), kind, True, net.no_token)
@@ -169,7 +169,8 @@ class DotNetTransport(Transport):
             return None  # the receive stays pending; the next call continues it
         self._receiving = None
         result = self._result(task)
-        if result.MessageType == net.MessageType.Close:
+        kind = result.MessageType
+        if kind == net.CLOSE:
             code = _close_code(result.CloseStatus)
             reason = result.CloseStatusDescription or ""
             self._closed = ConnectionClosed(close_message(code, reason), code, reason)
@@ -177,7 +178,7 @@ class DotNetTransport(Transport):
             raise self._closed
         count = result.Count
         if result.EndOfMessage:
-            return self._decode(result.MessageType, self._chunk, count)
+            return self._decode(kind, self._chunk, count)
         # The rest of the message: collect every piece, decode once.
         stream = net.MemoryStream()
         stream.Write(self._chunk, 0, count)
@@ -186,10 +187,10 @@ class DotNetTransport(Transport):
             if not _wait(task, READ_TIMEOUT):
                 raise self._lost("no data for {0:g} s in the middle of a message".format(READ_TIMEOUT))
             result = self._result(task)
-            if result.MessageType == net.MessageType.Close:
+            if result.MessageType == net.CLOSE:
                 raise self._lost("the server closed the connection in the middle of a message")
             stream.Write(self._chunk, 0, result.Count)
-        return self._decode(result.MessageType, stream.GetBuffer(), int(stream.Length))
+        return self._decode(kind, stream.GetBuffer(), int(stream.Length))
 
     def _receive(self, ws):
         net = _dotnet()
@@ -206,7 +207,7 @@ class DotNetTransport(Transport):
 
     def _decode(self, kind, buffer, count):
         net = _dotnet()
-        if kind == net.MessageType.Text:
+        if kind == net.TEXT:
             return net.utf8_text(buffer, 0, count)
         text = net.latin1_text(buffer, 0, count)
         if IPY:

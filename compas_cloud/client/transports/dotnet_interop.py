@@ -36,6 +36,10 @@ def _net():
     net.ClientWebSocket = ClientWebSocket
     net.CloseStatus = WebSocketCloseStatus
     net.MessageType = WebSocketMessageType
+    # The message kinds every send and receive compares with, looked up once (a few microseconds each time).
+    net.TEXT = WebSocketMessageType.Text
+    net.BINARY = WebSocketMessageType.Binary
+    net.CLOSE = WebSocketMessageType.Close
     net.State = WebSocketState
     net.UTF8 = Encoding.UTF8
     net.Latin1 = Encoding.GetEncoding(_LATIN1)
