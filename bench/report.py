@@ -245,15 +245,21 @@ def targets_text(run):
 #: Why a goal can be missed on this machine, and what would close it (from the profiles in bench/README.md).
 WHY = {
     "4 clients calls/s vs floor": (
-        "4 client processes and the server share 2 cores: the server's CPU per call (about 1.9x the floor's, "
-        "all of it now websockets, asyncio and the per-call bookkeeping: decode with its object hook, the "
-        "conversation, the dashboard's monitor) decides. Closing it: decode small messages with orjson and "
-        "walk only when a marker is present; lighter per-call monitoring."
+        "4 client processes and the server share 2 cores, so the server's and the client's CPU per call together "
+        "decide. The server's is about 1.7x the floor's: the same websockets and system-call work, plus compas_cloud's "
+        "own Python per call (decode, conversation, gate, call context, monitor, encode). That Python costs about "
+        "14 us a call in a tight loop, but about 40 us timed in place in the running server (Session._receive), "
+        "where five processes take turns on two cores and its caches are cold. Closing it: fewer layers and objects "
+        "on the inline call path (one coroutine instead of five), or a core of its own for the server."
     ),
     ".NET transport vs websocket-client, small calls/s": (
-        "The websocket-client path got about 1.5x faster, the denominator. The .NET client spends 600-700 us "
-        "of CPU per call, almost all in ClientWebSocket on Mono 6.8 itself (our Python around it is now under "
-        "100 us); on .NET Framework (Rhino, Revit) it is not measurable here."
+        "On Mono 6.8 the runtime is the limit. A bare synchronous System.Net.Sockets round trip from pythonnet, "
+        "with no ClientWebSocket and almost no Python (bench/dotnet_socket_probe.py), takes 650-750 us wall and "
+        "330-380 us of CPU, against about 300 us wall for a whole compas_cloud call over websocket-client; the "
+        ".NET transport takes 860-980 us (pythonnet's 20 or so interop calls per call are 60-80 us of it, measured "
+        "one by one). So no transport on Mono reaches 0.6x. Closing it needs a measurement on .NET Framework 4.8 "
+        "(Rhino 7, Revit) or .NET 7/8 (Rhino 8), whose sockets and ClientWebSocket are other implementations: "
+        "not available here."
     ),
     "1M points from IronPython 2.7 vs CPython 3": (
         "No IronPython runtime is available to the benchmark; binary arrays now run there (simulated in "

@@ -116,7 +116,12 @@ async def call(session, request, decoded):
         return None, session.encode_result(request, result, name)
 
     if inline:
-        return await call_inline(session, request, name, context, timed, elapsed)
+        events = []
+        try:
+            return call_inline(session, request, name, context, timed, elapsed, events)
+        finally:
+            for text in events:  # what the call reported goes out before its reply (or its error)
+                await session.send(text)
     try:
         result, text = await server.run_call(session, timed)
     finally:
@@ -131,18 +136,21 @@ async def call(session, request, decoded):
     return session.encode_result(request, await session.keep(result, text))
 
 
-async def call_inline(session, request, name, context, timed, elapsed):
-    """Run a call that proved fast right here on the event loop; its events go out before its reply."""
+def call_inline(session, request, name, context, timed, elapsed, events):
+    """Run a call that proved fast right here on the event loop; return its reply's text.
+
+    The events it reports are buffered and put in ``events`` (also when it fails): the caller
+    sends them before the reply.
+    """
     if context is not None:
         context.buffer = []
     try:
         return timed()[1]
     finally:
         if context is not None:
-            events, context.buffer = context.buffer, None
+            events.extend(context.buffer)
+            context.buffer = None
             session.call_contexts.pop(request.id, None)
-            for text in events:
-                await session.send(text)
         if elapsed:
             session.server.inline.record(name, elapsed[0][0], True, elapsed[0][1])
 

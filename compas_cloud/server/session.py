@@ -207,41 +207,41 @@ class Session:
             task.add_done_callback(lambda done: self._call_done(rid, done))
 
     async def _serve(self, request, decoded):
+        """Answer ``request`` once: its operation's reply, or the error it raised (one coroutine per request)."""
         watched = self.server.monitor.call_started(self, request) if request.op == "call" else None
         try:
-            await self._answer(request, decoded, watched)
+            try:
+                if self.server.stopping and request.op != "ping":
+                    raise ServerShuttingDown("the server is shutting down and takes no new requests")
+                operation = OPS[request.op]  # parse_request lets only declared operations through
+                result = await operation.handler(self, request, decoded)
+                text = result if operation.encoded else self.encode_result(request, result)
+                if watched is not None:
+                    watched.outcome = "ok"
+            except asyncio.CancelledError:
+                if watched is not None:
+                    watched.outcome = "cancelled"
+                    who = self.conversation.cancelled_by(request.id)
+                    watched.error = None if who is None else "cancelled by " + who
+                reply = self.conversation.cancelled_reply(request)
+                if reply is None:
+                    raise  # the connection is closing: nobody to answer
+                await self.send(self.encode_reply(reply))
+                return
+            except Exception as error:
+                if not isinstance(error, ServerSideError):
+                    log.exception("internal error while handling %r", request)
+                elif isinstance(error, (FunctionNotAllowed, LimitExceeded)):
+                    log.warning("refused a request of %s: %s", self.peer, error)
+                if watched is not None:
+                    watched.outcome = "cancelled" if isinstance(error, CallCancelled) else "error"
+                    watched.error = describe_error(error)
+                text = self.encode_error(request.id, request.plain, error)
+            if self.conversation.answering(request):  # every request is answered once
+                await self.send(text)
         finally:
             if watched is not None:
                 self.server.monitor.call_ended(watched)
-
-    async def _answer(self, request, decoded, watched):
-        try:
-            if self.server.stopping and request.op != "ping":
-                raise ServerShuttingDown("the server is shutting down and takes no new requests")
-            text = await self._handle(request, decoded)
-            if watched is not None:
-                watched.outcome = "ok"
-        except asyncio.CancelledError:
-            if watched is not None:
-                watched.outcome = "cancelled"
-                who = self.conversation.cancelled_by(request.id)
-                watched.error = None if who is None else "cancelled by " + who
-            reply = self.conversation.cancelled_reply(request)
-            if reply is None:
-                raise  # the connection is closing: nobody to answer
-            await self.send(self.encode_reply(reply))
-            return
-        except Exception as error:
-            if not isinstance(error, ServerSideError):
-                log.exception("internal error while handling %r", request)
-            elif isinstance(error, (FunctionNotAllowed, LimitExceeded)):
-                log.warning("refused a request of %s: %s", self.peer, error)
-            if watched is not None:
-                watched.outcome = "cancelled" if isinstance(error, CallCancelled) else "error"
-                watched.error = describe_error(error)
-            text = self.encode_error(request.id, request.plain, error)
-        if self.conversation.answering(request):  # every request is answered once
-            await self.send(text)
 
     def _call_done(self, rid, task):
         if self.running_calls.get(rid) is task:
@@ -359,13 +359,6 @@ class Session:
         """Encode the error reply carrying ``error`` (an exception) to request ``rid``."""
         message = Reply(rid, plain, False, _error_data(error)).message()
         return dumps_plain(message) if plain else dumps(message)
-
-    # -- operations -------------------------------------------------------------
-
-    async def _handle(self, request, decoded):
-        operation = OPS[request.op]  # parse_request lets only declared operations through
-        result = await operation.handler(self, request, decoded)
-        return result if operation.encoded else self.encode_result(request, result)
 
 
 def _mib(nbytes):
