@@ -413,6 +413,8 @@ def main(argv=None):
         "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "load": os.getloadavg()},
         "options": {"repeats": args.repeats, "big_repeats": args.big_repeats, "sizes": args.sizes},
         "systems": {system.key: system.label for system in systems},
+        # What BENCH_BEFORE is, in words, for the published page (BENCH_BEFORE_LABEL="main at abc1234").
+        "before_label": os.environ.get("BENCH_BEFORE_LABEL"),
         "results": {},
     }
     try:

@@ -121,8 +121,9 @@ def table_md(run):
             "round, seconds apart), the ratio is the median of the per-round ratios (min-max, rounds);",
             "otherwise it is the ratio of the table's medians. CPU per call is the server's user+system",
             "time (from /proc) and the client's process time over sequential small calls, per call.",
-            "Rows marked (before) measure a checkout given as `BENCH_BEFORE` (here: main before the",
-            "near-the-wire work) in the same rounds.", ""]
+            "Rows marked (before) measure a checkout given as `BENCH_BEFORE` (here: {0}) in the same".format(
+                run.get("before_label") or "main before a change"),
+            "rounds.", ""]
     out += goals_md(run)
     return "\n".join(out) + "\n"
 
