@@ -273,7 +273,11 @@ class CallEvents(object):
         report = (message.get("done"), message.get("total"), message.get("message"))
         self.last_progress = report
         if self.progress is True:
-            self.progress = default_progress(self.name)
+            try:
+                self.progress = default_progress(self.name)
+            except Exception as error:  # a display that cannot be made must not stop the call
+                self.errors.append(error)
+                self.progress = None
         if self.progress is not None:
             self._guard(self.progress, *report)
 

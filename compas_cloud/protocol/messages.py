@@ -166,26 +166,42 @@ def _check_kind(name, value, kind):
 _REQUIRED = {}  # operation -> its required fields (filled on first use: OPERATIONS is complete by then)
 
 
+def _first_problem(op, spec, message):
+    # A message with something wrong: report the first problem in the spec's order (a wrong kind, or a
+    # missing required field), as the error has always named it.
+    for name, (kind, required) in spec.items():
+        if name in message:
+            _check_kind(name, message[name], kind)
+        elif required:
+            raise MalformedMessage("operation {0!r} needs the field {1!r}".format(op, name))
+    raise MalformedMessage("operation {0!r} is malformed".format(op))  # not reached: the caller found a problem
+
+
 def _fields(op, message, ignore):
     # One pass over the message's keys (a call has a few of its many optional fields), then the required ones.
     spec = OPERATIONS[op]
     fields = {}
-    unknown = None
+    unknown = []
     for name, value in message.items():
         entry = spec.get(name)
         if entry is None:
             if name not in ignore:
-                unknown = (unknown or []) + [name]
+                unknown.append(name)
             continue
-        if type(value) is not entry[0]:  # a list where a list is due (and so on) needs no further look
-            _check_kind(name, value, entry[0])
+        kind = entry[0]
+        if type(value) is not kind and kind is not _ANY:  # a list where a list is due needs no further look
+            try:
+                _check_kind(name, value, kind)
+            except MalformedMessage:
+                _first_problem(op, spec, message)  # the error the spec's order reports first
+                raise
         fields[name] = value
     required = _REQUIRED.get(op)
     if required is None:
-        required = _REQUIRED[op] = tuple(name for name, (kind, needed) in sorted(spec.items()) if needed)
+        required = _REQUIRED[op] = tuple(name for name, (kind, needed) in spec.items() if needed)
     for name in required:
         if name not in fields:
-            raise MalformedMessage("operation {0!r} needs the field {1!r}".format(op, name))
+            _first_problem(op, spec, message)
     if unknown:
         raise MalformedMessage("operation {0!r} has unknown fields: {1}".format(op, ", ".join(sorted(unknown))))
     fields.setdefault("args", [])

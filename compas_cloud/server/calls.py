@@ -86,7 +86,7 @@ async def call(session, request, decoded):
         )
         if cache:
             return session.encode_result(request, await session.keep(result))
-        return await server.run_protocol(session.encode_result, request, result, name)
+        return await server.run_protocol(session.encode_result, request, result, None, name)
     context, args, kwargs = prepare(session, request, args, kwargs)
     registry = server.functions
     result_cache = extra_ops.result_cache_for(server, fields)
@@ -113,7 +113,7 @@ async def call(session, request, decoded):
             raise remote_failure(error) from None
         if cache:
             return result, sizeof(result)
-        return None, session.encode_result(request, result, name)
+        return None, session.encode_result(request, result, function=name)
 
     if inline:
         events = []

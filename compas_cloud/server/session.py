@@ -335,10 +335,11 @@ class Session:
             return dumps_arrays(message)
         return dumps(message)
 
-    def encode_result(self, request, result, function=None):
+    def encode_result(self, request, result, description=None, function=None):
         """Encode the reply carrying ``result`` (safe to run in a worker thread).
 
-        ``function`` (the name of the function that returned it) is named in the error.
+        The error names ``description`` ("the stored value", say), or the result of ``function`` (a
+        function's name: the text is only built when it is needed), or "the result".
 
         Raises
         ------
@@ -348,7 +349,8 @@ class Session:
         try:
             return self.encode_reply(Reply(request.id, request.plain, True, result))
         except (TypeError, ValueError, OverflowError) as error:
-            description = "the result" if function is None else "the result of {0!r}".format(function)
+            if description is None:
+                description = "the result" if function is None else "the result of {0!r}".format(function)
             raise EncodingError(
                 "{0} (a {1}) cannot be sent as JSON: {2}; call with cache=True to keep it on the "
                 "server and pass the reference on".format(description, type(result).__name__, error)

@@ -124,9 +124,12 @@ def test_unknown_functions(proxy):
 def test_result_that_cannot_be_encoded_is_a_clear_error_and_can_be_cached(proxy):
     with pytest.raises(EncodingError) as info:
         proxy.function("threading.Lock")()
-    assert "cache=True" in str(info.value)
+    assert "cache=True" in str(info.value) and "the result of 'threading.Lock'" in str(info.value)
     ref = proxy.function("threading.Lock", cache=True)()
     assert isinstance(ref, Reference)
+    with pytest.raises(EncodingError) as info:
+        proxy.get(ref)  # the error names what could not be sent: the stored value
+    assert "EncodingError: the stored value (a " in str(info.value)
 
 
 def test_a_result_that_looks_like_a_control_message_is_just_data(proxy):
