@@ -237,6 +237,8 @@ class Server(ServerViews):
         self._protocol = concurrent.futures.ThreadPoolExecutor(
             PROTOCOL_THREADS, thread_name_prefix="compas_cloud-protocol"
         )
+        # Ctrl-C and SIGTERM are ours before the address is announced: whoever reads it may signal at once.
+        self._install_signal_handlers()
         self._say("starting compas_cloud server")
         server = await serve(
             self._handler,
@@ -259,7 +261,6 @@ class Server(ServerViews):
         self._report_policy()
         if config.open_browser:
             self._open_dashboard()
-        self._install_signal_handlers()
         self._arm_auto_stop(max(config.auto_stop or 0, _FIRST_CLIENT_WAIT))
         try:
             await self._stop.wait()
