@@ -4,6 +4,8 @@ websocket-client, against one compas_cloud server.
 
     PYTHONNET_RUNTIME=mono bench/.venvs/bench/bin/python bench/dotnet_socket_probe.py [--calls N]
 
+(after ``bash bench/run.sh`` has made ``bench/.venvs/bench``; the server is started as bench.py starts it).
+
 Not a transport: no TLS, no fragments, no pings, no close handshake; frames are masked with a zero
 key (XOR with zeros leaves the payload as it is). It sends what the .NET transport sends for one
 small call and reads the reply, so that the CPU per round trip of the runtime alone can be compared.
@@ -11,19 +13,12 @@ small call and reads the reply, so that the CPU per round trip of the runtime al
 import argparse
 import base64
 import os
-import socket
-import subprocess
-import sys
 import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
+import bench
+import clients
+
 MESSAGE = '{{"v":1,"id":{0},"op":"call","function":"bench_functions.echo","args":[1],"kwargs":{{}},"cache":false}}'
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class BareSocket:
@@ -94,32 +89,18 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=3000)
     args = parser.parse_args()
-    port = free_port()
-    env = dict(os.environ, PYTHONPATH=HERE + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    server = subprocess.Popen(
-        [sys.executable, "-m", "compas_cloud.server", "--port", str(port), "--quiet"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
+    os.makedirs(bench.LOGS, exist_ok=True)
+    port = bench.free_port()
+    server = bench.start_server(bench.System("ours", "compas_cloud", "ours", "bench"), port)
     try:
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), 0.2).close()
-                break
-            except OSError:
-                time.sleep(0.1)
-        sys.path.insert(0, HERE)
-        from compas_cloud import Proxy
-
         bare = BareSocket(port)
         measure("bare .NET socket (synchronous, pythonnet)", lambda i: bare.roundtrip(MESSAGE.format(i + 1)), args.calls)
         for transport in ("dotnet", "websocket-client"):
-            proxy = Proxy(port=port, autolaunch=False, verbose=False, transport=transport)
-            echo = proxy.function("bench_functions.echo")
-            measure("compas_cloud call, transport " + transport, lambda i: echo(1), args.calls)
-            proxy.connection.close()
+            client = clients.Ours(port, transport)
+            measure("compas_cloud call, transport " + transport, lambda i: client.small(), args.calls)
+            client.close()
     finally:
-        server.terminate()
-        server.wait(10)
+        bench.stop(server)
 
 
 if __name__ == "__main__":

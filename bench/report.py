@@ -248,19 +248,21 @@ WHY = {
     "4 clients calls/s vs floor": (
         "4 client processes and the server share 2 cores, so the server's and the client's CPU per call together "
         "decide. The server's is about 1.7x the floor's: the same websockets and system-call work, plus compas_cloud's "
-        "own Python per call (decode, conversation, gate, call context, monitor, encode). That Python costs about "
-        "14 us a call in a tight loop, but about 40 us timed in place in the running server (Session._receive), "
-        "where five processes take turns on two cores and its caches are cold. Closing it: fewer layers and objects "
-        "on the inline call path (one coroutine instead of five), or a core of its own for the server."
+        "own Python per call (decode, conversation, gate, call context, monitor, encode). With one client, the "
+        "server's user CPU is 106-120 us a call against the floor's 46-56 us, and an echo handler inside the same "
+        "server settings costs what the floor costs; the per-call path takes 13-14 us in a tight loop with a no-op "
+        "send, so most of the difference is that path run with cold caches between processes. Closing it: a "
+        "shorter path per call, or a core of its own for the server."
     ),
     ".NET transport vs websocket-client, small calls/s": (
-        "On Mono 6.8 the runtime is the limit. A bare synchronous System.Net.Sockets round trip from pythonnet, "
-        "with no ClientWebSocket and almost no Python (bench/dotnet_socket_probe.py), takes 650-750 us wall and "
-        "330-380 us of CPU, against about 300 us wall for a whole compas_cloud call over websocket-client; the "
-        ".NET transport takes 860-980 us (pythonnet's 20 or so interop calls per call are 60-80 us of it, measured "
-        "one by one). So no transport on Mono reaches 0.6x. Closing it needs a measurement on .NET Framework 4.8 "
-        "(Rhino 7, Revit) or .NET 7/8 (Rhino 8), whose sockets and ClientWebSocket are other implementations: "
-        "not available here."
+        "ClientWebSocket on Mono 6.8 is the cost. bench/dotnet_socket_probe.py sends the same call as websocket "
+        "frames over a bare, synchronous System.Net.Sockets socket from pythonnet, next to both transports against "
+        "one server (3 runs of 3,000 calls): the bare socket takes 245-275 us wall per round trip, websocket-client "
+        "150-160 us and the .NET transport 366-422 us, so the bare socket reaches 0.58-0.61x websocket-client's "
+        "rate where the transport reaches 0.38-0.41x. Closing it: a .NET transport on synchronous "
+        "System.Net.Sockets calls (with SslStream for wss://, fragments, pings and the closing handshake), which "
+        "would at best reach the goal on Mono; and a measurement on .NET Framework 4.8 (Rhino 7, Revit) or "
+        ".NET 7/8 (Rhino 8), whose ClientWebSocket is another implementation: not available here."
     ),
     "1M points from IronPython 2.7 vs CPython 3": (
         "No IronPython runtime is available to the benchmark; binary arrays now run there (simulated in "

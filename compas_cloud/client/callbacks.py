@@ -259,7 +259,7 @@ class CallEvents(object):
         if self.finished:
             return
         self.finished = True
-        close = None if self.progress is True else getattr(self.progress, "close", None)
+        close = getattr(self.progress, "close", None)
         if close is not None:
             self._guard(close)
 

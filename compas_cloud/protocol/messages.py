@@ -163,47 +163,20 @@ def _check_kind(name, value, kind):
         raise MalformedMessage("field {0!r} must be {1}, got {2}".format(name, expected, type(value).__name__))
 
 
-_REQUIRED = {}  # operation -> its required fields (filled on first use: OPERATIONS is complete by then)
-
-
-def _first_problem(op, spec, message):
-    # A message with something wrong: report the first problem in the spec's order (a wrong kind, or a
-    # missing required field), as the error has always named it.
-    for name, (kind, required) in spec.items():
-        if name in message:
-            _check_kind(name, message[name], kind)
-        elif required:
-            raise MalformedMessage("operation {0!r} needs the field {1!r}".format(op, name))
-    raise MalformedMessage("operation {0!r} is malformed".format(op))  # not reached: the caller found a problem
-
-
 def _fields(op, message, ignore):
-    # One pass over the message's keys (a call has a few of its many optional fields), then the required ones.
     spec = OPERATIONS[op]
     fields = {}
-    unknown = []
-    for name, value in message.items():
-        entry = spec.get(name)
-        if entry is None:
-            if name not in ignore:
-                unknown.append(name)
-            continue
-        kind = entry[0]
-        if type(value) is not kind and kind is not _ANY:  # a list where a list is due needs no further look
-            try:
+    for name, (kind, required) in spec.items():
+        if name in message:
+            value = message[name]
+            if type(value) is not kind:  # a list where a list is due (and so on) needs no further look
                 _check_kind(name, value, kind)
-            except MalformedMessage:
-                _first_problem(op, spec, message)  # the error the spec's order reports first
-                raise
-        fields[name] = value
-    required = _REQUIRED.get(op)
-    if required is None:
-        required = _REQUIRED[op] = tuple(name for name, (kind, needed) in spec.items() if needed)
-    for name in required:
-        if name not in fields:
-            _first_problem(op, spec, message)
+            fields[name] = value
+        elif required:
+            raise MalformedMessage("operation {0!r} needs the field {1!r}".format(op, name))
+    unknown = sorted(key for key in message if key not in spec and key not in ignore)
     if unknown:
-        raise MalformedMessage("operation {0!r} has unknown fields: {1}".format(op, ", ".join(sorted(unknown))))
+        raise MalformedMessage("operation {0!r} has unknown fields: {1}".format(op, ", ".join(unknown)))
     fields.setdefault("args", [])
     fields.setdefault("kwargs", {})
     fields.setdefault("cache", False)

@@ -327,6 +327,8 @@ class Server(ServerViews):
         stopper = threading.Thread(target=self.batches.shutdown, name="compas_cloud-executor-stop", daemon=True)
         stopper.start()
         await loop.run_in_executor(self._protocol, stopper.join, _CLOSE_WAIT)
+        if stopper.is_alive():
+            log.warning("the executor did not stop within %g s; stopping anyway", _CLOSE_WAIT)
         self._executor.shutdown(wait=False, cancel_futures=True)
         self._protocol.shutdown(wait=False, cancel_futures=True)
         self._say("compas_cloud server stopped")

@@ -23,8 +23,8 @@ from compas_cloud.protocol import dumps_plain, loads
 from compas_cloud.protocol.conversation_server import SEND, Reply, ServerConversation
 from compas_cloud.server import memory
 from compas_cloud.server.callbacks import CallbackAnswers
-from compas_cloud.server import fastjson
 from compas_cloud.server.fastjson import dumps, dumps_arrays
+from compas_cloud.server.fastjson import loads as plain_loads
 from compas_cloud.server.metrics import describe_error
 from compas_cloud.server.ops import OPS
 from compas_cloud.server.store import ReferenceStore, sizeof
@@ -45,6 +45,18 @@ _UNBOUNDED_OPS = frozenset(
 
 #: Messages larger than this are decoded in a worker thread, off the event loop.
 _OFFLOAD_DECODE = 256 * 1024
+
+
+def message_decoder(check_dtype=None):
+    """Return the function that decodes a client's message as a session does.
+
+    Messages that hold no reference and no COMPAS object are decoded by orjson when installed
+    (:func:`compas_cloud.server.fastjson.loads`); ``check_dtype`` is the policy's check of COMPAS types.
+    """
+    return functools.partial(
+        loads, strict=True, track=True, numpy_arrays=True, check_dtype=check_dtype, max_depth=MAX_DEPTH,
+        parse=plain_loads,
+    )
 
 
 def _error_data(error):
@@ -90,10 +102,7 @@ class Session:
         self._writable.set()
         self.inline_request = None  # the call being served on the event loop (compas_cloud.server.inline)
         #: Decodes one message (built once: the same for every message of the connection).
-        self._decode = functools.partial(
-            loads, strict=True, track=True, numpy_arrays=True, check_dtype=server.policy.check_dtype,
-            max_depth=MAX_DEPTH, parse=fastjson.loads,
-        )
+        self._decode = message_decoder(server.policy.check_dtype)
 
     @property
     def peer(self):

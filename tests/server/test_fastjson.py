@@ -8,6 +8,7 @@ from hypothesis import given, settings, strategies as st
 from compas_cloud.protocol import codec
 from compas_cloud.protocol.reference import Reference
 from compas_cloud.server import fastjson
+from compas_cloud.server.session import message_decoder
 
 needs_orjson = pytest.mark.skipif(not fastjson.AVAILABLE, reason="orjson is not installed")
 
@@ -93,14 +94,12 @@ def test_any_value_decodes_to_the_same_as_the_standard_encoding(value):
 
 # -- decoding ------------------------------------------------------------------------------------
 
-def session_loads(text):
-    """Decode as a server session does (orjson for texts without hook markers)."""
-    return codec.loads(text, strict=True, track=True, numpy_arrays=True, max_depth=codec.MAX_DEPTH, parse=fastjson.loads)
+session_loads = message_decoder()  # what a server session decodes messages with
 
 
 @needs_orjson
-def test_plain_texts_are_decoded_by_orjson():
-    assert fastjson.loads is not json.loads
+def test_sessions_decode_plain_texts_with_orjson():
+    assert fastjson.loads is not json.loads and session_loads.keywords["parse"] is fastjson.loads
 
 
 @pytest.mark.parametrize("text", [
@@ -134,9 +133,8 @@ def test_references_spelled_with_escapes_are_still_references():
 def test_compas_objects_and_plain_dtypes_take_the_hook():
     decoded = session_loads('{"x": {"dtype": "float32", "data": [1]}}')
     assert decoded.value == {"x": {"dtype": "float32", "data": [1]}}  # not COMPAS's form: stays data
-    with pytest.raises(Exception) as error:
-        codec.loads('{"dtype": "compas.geometry/Nothing", "data": {}}', strict=True, check_dtype=_refuse, parse=fastjson.loads)
-    assert "refused" in str(error.value)
+    with pytest.raises(ValueError, match="refused compas.geometry/Nothing"):  # the policy's check ran: the hook did
+        message_decoder(_refuse)('{"dtype": "compas.geometry/Nothing", "data": {}}')
 
 
 def _refuse(dtype):

@@ -35,7 +35,6 @@ def _net():
     net.MemoryStream = MemoryStream
     net.ClientWebSocket = ClientWebSocket
     net.CloseStatus = WebSocketCloseStatus
-    net.MessageType = WebSocketMessageType
     # The message kinds every send and receive compares with, looked up once (a few microseconds each time).
     net.TEXT = WebSocketMessageType.Text
     net.BINARY = WebSocketMessageType.Binary

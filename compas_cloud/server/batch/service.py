@@ -186,8 +186,6 @@ class BatchService(object):
 
     def offloaded(self, name):
         """Return True if calls to ``name`` go to the executor (``--offload``)."""
-        if not self.offload:
-            return False
         return any(name == prefix or name.startswith(prefix + ".") for prefix in self.offload)
 
     async def start(self):
